@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "atelier",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "atelier", targets: ["atelier"]),
+        .executable(name: "atelier-rig", targets: ["atelier-rig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // The thin command line: argument parsing and output only.
+        .executableTarget(
+            name: "atelier",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB",
+            ]
+        ),
+        .target(name: "BoardCatalog", dependencies: ["Yams"]),
+        .target(name: "FirmwareImage", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Scaffold",
+            dependencies: ["BoardCatalog", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .target(name: "Build", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .systemLibrary(
+            name: "CLibUSB", pkgConfig: "libusb-1.0",
+            providers: [.apt(["libusb-1.0-0-dev"])]
+        ),
+        .target(name: "USB", dependencies: ["CLibUSB"]),
+
+        // The virtual rig: emulated hardware below the USB boundary. The product never imports it.
+        .systemLibrary(
+            name: "CUMockdev", pkgConfig: "umockdev-1.0",
+            providers: [.apt(["libumockdev-dev"])]
+        ),
+        .target(
+            name: "VirtualRig", dependencies: ["CUMockdev", "BoardCatalog"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "atelier-rig",
+            dependencies: ["VirtualRig", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+
+        .testTarget(name: "BoardCatalogTests", dependencies: ["BoardCatalog"]),
+        .testTarget(name: "FirmwareImageTests", dependencies: ["FirmwareImage", "BoardCatalog"]),
+        .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "BoardCatalog"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
+        .testTarget(name: "USBTests", dependencies: ["USB"]),
+        .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
+        .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),
+    ]
+)

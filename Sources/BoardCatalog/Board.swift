@@ -1,0 +1,94 @@
+/// The silicon: core, memory map, flash controller and debug identity. Written once per part in `Boards/chips/`.
+public struct Chip: Hashable, Sendable, Codable {
+    public var id: String
+    public var vendor: String
+    public var core: Core
+    public var memory: [MemoryRegion]
+    /// The flash controller model (`stm32f1`, `stm32f4`, `nrf52`, …) that drivers and the virtual rig implement.
+    public var flashController: String?
+    public var debug: DebugIdentity?
+    /// ROM bootloaders the part has, e.g. `dfuse` on STM32F4 or `picoboot` on RP2040.
+    public var bootloaders: [String]
+    public var compiler: CompilerSettings
+    /// The UF2 family id, for chips whose bootloader takes UF2 files.
+    public var uf2FamilyID: UInt32?
+    /// Where this chip was defined, for messages.
+    public var source: SourceLocation
+
+    /// The first flash region: where firmware goes.
+    public var flash: MemoryRegion? { memory.first { $0.kind == .flash } }
+    /// The first RAM region: where the stack and data go.
+    public var ram: MemoryRegion? { memory.first { $0.kind == .ram } }
+
+    /// The region that holds `address`, if any.
+    public func region(containing address: UInt64) -> MemoryRegion? { memory.first { $0.contains(address) } }
+}
+
+/// What is soldered around a chip: its name, clock, LEDs, console and the probes that reach it.
+public struct Board: Hashable, Sendable, Codable {
+    public var id: String
+    public var name: String
+    public var vendor: String
+    public var chip: Chip
+    public var clockHz: UInt64?
+    public var leds: [LED]
+    public var console: Console
+    /// Programmer kinds that can flash this board: `stlink`, `cmsis-dap`, `dfuse`, `picoboot`, `usbasp`, …
+    public var probes: [String]
+    /// The QEMU machine that emulates this board, if there is one.
+    public var qemu: String?
+    public var source: SourceLocation
+
+    public var core: Core { chip.core }
+    public var memory: [MemoryRegion] { chip.memory }
+}
+
+public struct LED: Hashable, Sendable, Codable {
+    public var name: String
+    public var pin: String
+    public var activeLow: Bool
+}
+
+/// Where a board's firmware prints.
+public struct Console: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        case semihosting, uart, rtt, none
+    }
+
+    public var kind: Kind
+    /// For `uart`: the peripheral, e.g. `USART2`.
+    public var peripheral: String?
+    /// For `uart`: the data register's address, which the virtual rig watches.
+    public var dataRegister: UInt64?
+    public var baud: Int?
+}
+
+/// The debug port as a probe sees it.
+public struct DebugIdentity: Hashable, Sendable, Codable {
+    public enum Interface: String, Hashable, Sendable, Codable, CaseIterable {
+        case swd, jtag, isp, none
+    }
+
+    public var interface: Interface
+    /// SW-DP DPIDR (ADIv5), checked by OpenOCD's target scripts.
+    public var dpIDCode: UInt32?
+    /// DBGMCU_IDCODE (STM32) or the equivalent part register.
+    public var partIDCode: UInt32?
+    /// Address of the part id register (0xE0042000 on STM32).
+    public var partIDAddress: UInt64?
+    /// Address of the register that holds the flash size in KiB.
+    public var flashSizeAddress: UInt64?
+    /// Address of the factory unique id.
+    public var uniqueIDAddress: UInt64?
+    /// AVR signature bytes, for ISP parts.
+    public var signature: [UInt8]?
+}
+
+/// How to compile for this chip: the GNU toolchain prefix, its flags, and Embedded Swift's target triple.
+public struct CompilerSettings: Hashable, Sendable, Codable {
+    /// The GNU triple prefix: `arm-none-eabi`, `avr`, `riscv64-unknown-elf`.
+    public var toolchain: String
+    public var flags: [String]
+    /// Embedded Swift's target, when this toolchain ships an Embedded stdlib for the architecture.
+    public var swiftTarget: String?
+}

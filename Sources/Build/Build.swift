@@ -1,0 +1,1 @@
+// Build: see DESIGN.md section 2. Filled in by its issue.

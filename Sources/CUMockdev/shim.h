@@ -1,0 +1,3 @@
+#pragma once
+#include <umockdev.h>
+#include <linux/usbdevice_fs.h>

@@ -1,0 +1,1 @@
+// Scaffold: see DESIGN.md section 2. Filled in by its issue.

@@ -1,0 +1,1 @@
+// USB: see DESIGN.md section 2. Filled in by its issue.

@@ -1,0 +1,1 @@
+// VirtualRig: see DESIGN.md section 2. Filled in by its issue.

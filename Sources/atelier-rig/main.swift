@@ -1,0 +1,2 @@
+import VirtualRig
+// Filled in by the virtual rig issue.

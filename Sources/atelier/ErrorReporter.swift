@@ -1,0 +1,40 @@
+import ArgumentParser
+import BoardCatalog
+import FirmwareImage
+
+/// The one place that turns a library error into a message, an optional hint and an exit code.
+enum ErrorReporter {
+    struct Report {
+        var message: String
+        var hint: String?
+        var exitCode: ExitStatus
+    }
+
+    /// nil for ArgumentParser's own errors, which it reports itself.
+    static func report(for error: Error) -> Report? {
+        switch error {
+        case let error as BoardCatalogError:
+            return boardCatalog(error)
+        case let error as CommandFailure:
+            return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
+        default:
+            return nil
+        }
+    }
+
+    private static func boardCatalog(_ error: BoardCatalogError) -> Report {
+        switch error {
+        case .unreadable:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        default:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+}
+
+/// A failure a command reports directly, with the exit code it chose.
+struct CommandFailure: Error {
+    var message: String
+    var hint: String?
+    var exitCode: ExitStatus
+}
