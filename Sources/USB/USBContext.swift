@@ -1,0 +1,121 @@
+import CLibUSB
+import Foundation
+
+/// One libusb session: enumeration and opening devices. Each context owns its own `libusb_context`, so two parts of
+/// atelier (or two tests) never share libusb state, and `libusb_exit` runs when the last reference goes away.
+///
+/// Sendable because libusb documents its context functions as thread-safe and the only stored property is the
+/// context pointer, written once in `init`. Handles opened from a context keep it alive.
+public final class USBContext: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    /// Where Linux keeps USB device nodes; its absence explains why libusb cannot start in a container.
+    public static let deviceTreePath = "/dev/bus/usb"
+
+    /// Starts a libusb session. Throws `.noUSBBus` on a machine without /dev/bus/usb (most containers), so callers
+    /// can treat "no USB at all" as "no probes" rather than as a failure, and `.initFailed` otherwise.
+    public init() throws(USBError) {
+        var context: OpaquePointer?
+        let code = libusb_init(&context)
+        guard code == 0, let context else {
+            #if os(Linux)
+            if !FileManager.default.fileExists(atPath: Self.deviceTreePath) {
+                throw .noUSBBus(path: Self.deviceTreePath)
+            }
+            #endif
+            throw .initFailed(code: code, reason: String(cString: libusb_strerror(code)))
+        }
+        pointer = context
+    }
+
+    deinit {
+        libusb_exit(pointer)
+    }
+
+    /// Every attached device, sorted by port path. With `readStrings`, each device is opened briefly to read its
+    /// manufacturer, product, serial and interface strings; a device that cannot be opened still appears, with
+    /// the strings Linux exposes in sysfs and the reason in `stringsError`. Hubs are never opened.
+    public func devices(readStrings: Bool = true) throws(USBError) -> [USBDeviceInfo] {
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(pointer, &list)
+        guard count >= 0, let list else {
+            throw USBError(libusbCode: Int32(truncatingIfNeeded: count), operation: "list USB devices")
+        }
+        defer { libusb_free_device_list(list, 1) }
+        var devices: [USBDeviceInfo] = []
+        for index in 0..<Int(count) {
+            guard let device = list[index], var info = Self.describe(device) else { continue }
+            if readStrings && info.deviceClass != Self.hubClass {
+                fillStrings(of: device, into: &info)
+            }
+            devices.append(info)
+        }
+        return devices.sorted { ($0.portPath, $0.deviceAddress) < ($1.portPath, $1.deviceAddress) }
+    }
+
+    /// Opens the device that `info` describes, found again by bus number and address (which change when the
+    /// device is replugged or reset, and then this throws `.noDevice`).
+    public func open(_ info: USBDeviceInfo) throws(USBError) -> USBDeviceHandle {
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(pointer, &list)
+        guard count >= 0, let list else {
+            throw USBError(libusbCode: Int32(truncatingIfNeeded: count), operation: "list USB devices")
+        }
+        defer { libusb_free_device_list(list, 1) }
+        for index in 0..<Int(count) {
+            guard let device = list[index],
+                  libusb_get_bus_number(device) == info.busNumber,
+                  libusb_get_device_address(device) == info.deviceAddress else { continue }
+            var handle: OpaquePointer?
+            let code = libusb_open(device, &handle)
+            guard code == 0, let handle else {
+                throw USBError(libusbCode: code, operation: "open \(info)")
+            }
+            return USBDeviceHandle(handle: handle, device: info, context: self)
+        }
+        throw .noDevice(operation: "open \(info)")
+    }
+
+    static let hubClass: UInt8 = 0x09
+
+    /// Reads the strings through a short-lived handle; falls back to sysfs, which Linux lets everyone read.
+    private func fillStrings(of device: OpaquePointer, into info: inout USBDeviceInfo) {
+        var rawHandle: OpaquePointer?
+        let code = libusb_open(device, &rawHandle)
+        guard code == 0, let rawHandle else {
+            info.stringsError = USBError(libusbCode: code, operation: "open \(info) to read its strings")
+            let sysfs = SysfsStrings(portPath: info.portPath)
+            info.manufacturer = sysfs.read("manufacturer")
+            info.product = sysfs.read("product")
+            info.serial = sysfs.read("serial")
+            return
+        }
+        let handle = USBDeviceHandle(handle: rawHandle, device: info, context: self)
+        defer { handle.close() }
+        var descriptor = libusb_device_descriptor()
+        guard libusb_get_device_descriptor(device, &descriptor) == 0 else { return }
+        // A device that fails one string often fails them all (no langid); keep what worked and move on.
+        info.manufacturer = try? handle.readString(index: descriptor.iManufacturer)
+        info.product = try? handle.readString(index: descriptor.iProduct)
+        info.serial = try? handle.readString(index: descriptor.iSerialNumber)
+        for index in info.alternateSettings.indices where info.alternateSettings[index].nameIndex != 0 {
+            info.alternateSettings[index].name = try? handle.readString(index: info.alternateSettings[index].nameIndex)
+        }
+    }
+}
+
+/// The string attributes of a device in /sys/bus/usb/devices/BUS-PORT.PORT/.
+struct SysfsStrings {
+    var folder: String
+
+    init(portPath: USBPortPath) {
+        let ports = portPath.ports.map(String.init).joined(separator: ".")
+        folder = "/sys/bus/usb/devices/\(portPath.bus)-\(ports)"
+    }
+
+    func read(_ attribute: String) -> String? {
+        guard let text = try? String(contentsOfFile: "\(folder)/\(attribute)", encoding: .utf8) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
