@@ -42,11 +42,17 @@ public final class USBContext: @unchecked Sendable {
             throw USBError(libusbCode: Int32(truncatingIfNeeded: count), operation: "list USB devices")
         }
         defer { libusb_free_device_list(list, 1) }
+        let sysfs = SysfsUSBDevices.scan()
         var devices: [USBDeviceInfo] = []
         for index in 0..<Int(count) {
             guard let device = list[index], var info = Self.describe(device) else { continue }
+            if let path = sysfs.portPath(bus: info.busNumber, address: info.deviceAddress) { info.portPath = path }
             if readStrings && info.deviceClass != Self.hubClass {
                 fillStrings(of: device, into: &info)
+                // What the device would not tell us, Linux may have cached when it enumerated the device.
+                info.manufacturer = info.manufacturer ?? sysfs.attribute("manufacturer", of: info.portPath)
+                info.product = info.product ?? sysfs.attribute("product", of: info.portPath)
+                info.serial = info.serial ?? sysfs.attribute("serial", of: info.portPath)
             }
             devices.append(info)
         }
@@ -78,43 +84,70 @@ public final class USBContext: @unchecked Sendable {
 
     static let hubClass: UInt8 = 0x09
 
-    /// Reads the strings through a short-lived handle; falls back to sysfs, which Linux lets everyone read.
+    /// Reads the strings through a short-lived handle; on failure, `devices()` falls back to sysfs.
     private func fillStrings(of device: OpaquePointer, into info: inout USBDeviceInfo) {
         var rawHandle: OpaquePointer?
         let code = libusb_open(device, &rawHandle)
         guard code == 0, let rawHandle else {
             info.stringsError = USBError(libusbCode: code, operation: "open \(info) to read its strings")
-            let sysfs = SysfsStrings(portPath: info.portPath)
-            info.manufacturer = sysfs.read("manufacturer")
-            info.product = sysfs.read("product")
-            info.serial = sysfs.read("serial")
             return
         }
         let handle = USBDeviceHandle(handle: rawHandle, device: info, context: self)
         defer { handle.close() }
         var descriptor = libusb_device_descriptor()
         guard libusb_get_device_descriptor(device, &descriptor) == 0 else { return }
-        // A device that fails one string often fails them all (no langid); keep what worked and move on.
-        info.manufacturer = try? handle.readString(index: descriptor.iManufacturer)
-        info.product = try? handle.readString(index: descriptor.iProduct)
-        info.serial = try? handle.readString(index: descriptor.iSerialNumber)
+        // A device that fails one string often fails them all (no langid); keep what worked, remember why not.
+        func read(_ index: UInt8) -> String? {
+            do {
+                return try handle.readString(index: index)
+            } catch {
+                if info.stringsError == nil { info.stringsError = error }
+                return nil
+            }
+        }
+        info.manufacturer = read(descriptor.iManufacturer)
+        info.product = read(descriptor.iProduct)
+        info.serial = read(descriptor.iSerialNumber)
         for index in info.alternateSettings.indices where info.alternateSettings[index].nameIndex != 0 {
-            info.alternateSettings[index].name = try? handle.readString(index: info.alternateSettings[index].nameIndex)
+            info.alternateSettings[index].name = read(info.alternateSettings[index].nameIndex)
         }
     }
 }
 
-/// The string attributes of a device in /sys/bus/usb/devices/BUS-PORT.PORT/.
-struct SysfsStrings {
-    var folder: String
+/// Linux's view of the USB devices in /sys/bus/usb/devices, keyed by (bus, address).
+///
+/// The kernel names each device by its port path (`1-4.2`); libusb rebuilds that path from the parent chain and
+/// gets only the last port when a parent hub is not enumerated (as under umockdev), so the kernel name wins.
+struct SysfsUSBDevices {
+    static let root = "/sys/bus/usb/devices"
+    var names: [UInt16: String] = [:]
 
-    init(portPath: USBPortPath) {
-        let ports = portPath.ports.map(String.init).joined(separator: ".")
-        folder = "/sys/bus/usb/devices/\(portPath.bus)-\(ports)"
+    static func key(bus: UInt8, address: UInt8) -> UInt16 { UInt16(bus) << 8 | UInt16(address) }
+
+    static func scan() -> SysfsUSBDevices {
+        var result = SysfsUSBDevices()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !name.contains(":") {
+            guard let bus = read("\(root)/\(name)/busnum").flatMap(UInt8.init),
+                  let address = read("\(root)/\(name)/devnum").flatMap(UInt8.init) else { continue }
+            result.names[key(bus: bus, address: address)] = name
+        }
+        return result
     }
 
-    func read(_ attribute: String) -> String? {
-        guard let text = try? String(contentsOfFile: "\(folder)/\(attribute)", encoding: .utf8) else { return nil }
+    /// The port path the kernel gives the device, nil for root hubs (`usb1`) or when sysfs does not know it.
+    func portPath(bus: UInt8, address: UInt8) -> USBPortPath? {
+        names[Self.key(bus: bus, address: address)].flatMap { USBPortPath($0) }.flatMap { $0.bus == bus ? $0 : nil }
+    }
+
+    /// A string attribute (`manufacturer`, `product`, `serial`) of the device at `path`, readable by every user.
+    func attribute(_ attribute: String, of path: USBPortPath) -> String? {
+        guard !path.ports.isEmpty else { return nil }
+        let name = "\(path.bus)-" + path.ports.map(String.init).joined(separator: ".")
+        return Self.read("\(Self.root)/\(name)/\(attribute)")
+    }
+
+    static func read(_ file: String) -> String? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
     }

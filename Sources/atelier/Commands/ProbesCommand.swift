@@ -33,8 +33,7 @@ extension Atelier {
             }
             print(Table(headers: ["KIND", "VID:PID", "SERIAL", "PORT", "PRODUCT"], rows: rows).rendered)
             if let unreadable = scan.unreadable.first, let error = unreadable.device.stringsError {
-                printErr("note: \(scan.unreadable.count) probe(s) could not be opened to read their serial: "
-                    + error.message)
+                printErr("note: \(scan.unreadable.count) probe(s) did not give their serial: \(error.message)")
                 if let hint = error.hint { printErr("hint: \(hint)") }
             }
         }
