@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// `atelier probes` against emulated devices: the real USB module and libusb, with `atelier-rig exec` answering below
+/// libusb (umockdev). Skipped when this checkout has no working `atelier-rig`.
+struct ProbesUnderRigTests {
+    static let rig = CLIRunner.locate("atelier-rig")
+    static let rigWorks: Bool = {
+        guard let rig else { return false }
+        return (try? CLIRunner.run(rig, ["exec", "--help"], timeout: 30))?.exitCode == 0
+    }()
+
+    static func underRig(_ devices: [String], _ command: [String]) throws -> CLIRunner.Result {
+        let rig = try #require(Self.rig)
+        var arguments = ["exec", "--time-scale", "0"]
+        for device in devices { arguments += ["--device", device] }
+        return try CLIRunner.run(rig, arguments + ["--"] + command, timeout: 120)
+    }
+
+    static func probes(_ json: String) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]], "not a JSON array: \(json)")
+    }
+
+    @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
+    func twoBootloadersWithTheSameSerialAreToldApartByPort() throws {
+        let atelier = try #require(CLIRunner.locate("atelier"))
+        let result = try Self.underRig(
+            ["dfuse:stm32f4-discovery:serial=AAA:port=1-3", "dfuse:stm32f4-discovery:serial=AAA"],
+            [atelier, "probes", "--json"])
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let probes = try Self.probes(result.stdout)
+        #expect(probes.count == 2, "\(result.stdout)")
+        #expect(probes.allSatisfy { $0["kind"] as? String == "dfuse" })
+        #expect(probes.allSatisfy { $0["vid_pid"] as? String == "0483:df11" })
+        #expect(probes.allSatisfy { $0["serial"] as? String == "AAA" })
+        let ports = probes.compactMap { $0["port"] as? String }
+        #expect(Set(ports).count == 2, "ports must differ: \(ports)")
+        #expect(ports.contains("usb:1-3"), "the port asked for: \(ports)")
+        #expect(ports.allSatisfy { $0.hasPrefix("usb:") })
+        // The alternate-setting strings come from live GET_DESCRIPTOR control transfers: the memory map of the F407.
+        let names = probes.flatMap { ($0["dfu_alt_settings"] as? [[String: Any]]) ?? [] }.compactMap { $0["name"] as? String }
+        #expect(names.contains { $0.hasPrefix("@Internal Flash") }, "alt settings: \(names)")
+    }
+
+    @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
+    func textListingShowsBothPortsAndTheSerial() throws {
+        let atelier = try #require(CLIRunner.locate("atelier"))
+        let result = try Self.underRig(
+            ["dfuse:stm32f4-discovery:serial=AAA:port=1-3", "dfuse:stm32f4-discovery:serial=AAA"],
+            [atelier, "probes"])
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("KIND") == true)
+        #expect(lines.filter { $0.hasPrefix("dfuse") && $0.contains("0483:df11") && $0.contains("AAA") }.count == 2)
+        #expect(!result.stdout.contains("no probe found"))
+    }
+}
+
+extension ProbesUnderRigTests {
+    /// Runs this very test binary under the rig, filtered to USBTests' `USBDeviceHandleRigTests`, so the USB module's
+    /// handle (open, claim, alternate setting, control in/out, close) is exercised in-process against the model.
+    @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
+    func handleTransfersUnderTheRig() throws {
+        let rig = try #require(Self.rig)
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().path
+        guard testBinary.hasSuffix(".xctest"), FileManager.default.isExecutableFile(atPath: testBinary) else {
+            // macOS bundles are not executables; the rig is Linux-only anyway.
+            return
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["ATELIER_UNDER_RIG"] = "1"
+        let result = try CLIRunner.run(rig, [
+            "exec", "--time-scale", "0", "--device", "dfuse:stm32f4-discovery:serial=HANDLE1", "--",
+            testBinary, "--testing-library", "swift-testing", "--filter", "USBDeviceHandleRigTests",
+        ], environment: environment, timeout: 180)
+        let output = result.stdout + result.stderr
+        #expect(result.exitCode == 0, "\(output)")
+        #expect(output.contains("Suite USBDeviceHandleRigTests passed"), "\(output)")
+        #expect(!output.contains("skipped"), "the inner tests must run, not skip: \(output)")
+    }
+}

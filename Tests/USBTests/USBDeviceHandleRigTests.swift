@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import USB
+
+/// The real `USBDeviceHandle` against an emulated STM32 DfuSe bootloader (AN3156). These run only inside
+/// `atelier-rig exec`, which `ProbesUnderRigTests.handleTransfersUnderTheRig` (AtelierCLITests) arranges by running
+/// this test binary under the rig with ATELIER_UNDER_RIG=1.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["ATELIER_UNDER_RIG"] == "1", "runs inside atelier-rig exec"))
+struct USBDeviceHandleRigTests {
+    static let serial = "HANDLE1"
+    static let timeout = Duration.seconds(2)
+    /// DFU 1.1 section 3: class requests to the interface.
+    static func dfu(_ request: UInt8, _ name: String, value: UInt16 = 0) -> USBControlRequest {
+        USBControlRequest(kind: .class, recipient: .interface, request: request, value: value, index: 0, name: name)
+    }
+
+    func openBootloader() throws -> USBDeviceHandle {
+        let context = try USBContext()
+        let device = try #require(try context.devices().first { $0.serial == Self.serial },
+                                  "the rig should show a device with serial \(Self.serial)")
+        return try context.open(device)
+    }
+
+    @Test func enumerationReadsStringsDescriptorsAndDFUFunctionalDescriptor() throws {
+        let devices = try USBContext().devices()
+        let device = try #require(devices.first { $0.serial == Self.serial })
+        #expect(device.vidPid == "0483:df11")
+        #expect(device.product?.isEmpty == false)
+        let alternates = device.alternateSettings.filter(\.isDFUMode)
+        #expect(!alternates.isEmpty)
+        #expect(alternates.first?.name?.hasPrefix("@Internal Flash") == true, "\(alternates.map(\.name))")
+        #expect(alternates.contains { $0.dfu?.dfuVersion == 0x011A })
+        #expect(KnownProbe.classify(device)?.kind == .dfuse)
+    }
+
+    @Test func claimSelectAlternateAndControlTransfers() throws {
+        let handle = try openBootloader()
+        try handle.withClaimedInterface(0) { handle in
+            try handle.setAlternateSetting(0, interface: 0)
+            // DFU_GETSTATUS: bStatus, bwPollTimeout (3 bytes), bState, iString.
+            let status = try handle.controlIn(Self.dfu(3, "DFU_GETSTATUS"), length: 6, timeout: Self.timeout)
+            #expect(status.count == 6)
+            #expect(status[0] == 0, "bStatus OK")
+            // DFU_ABORT (no data) returns to dfuIDLE; DFU_GETSTATE then answers 2.
+            try handle.controlOut(Self.dfu(6, "DFU_ABORT"), data: [], timeout: Self.timeout)
+            #expect(try handle.controlIn(Self.dfu(5, "DFU_GETSTATE"), length: 1, timeout: Self.timeout) == [2])
+            #expect(try handle.readString(index: handle.device.alternateSettings[0].nameIndex)?
+                .hasPrefix("@Internal Flash") == true)
+        }
+    }
+
+    @Test func aClosedHandleRefusesWithAClearError() throws {
+        let handle = try openBootloader()
+        handle.close()
+        handle.close()
+        #expect(throws: USBError.self) {
+            try handle.controlIn(Self.dfu(5, "DFU_GETSTATE"), length: 1, timeout: Self.timeout)
+        }
+        do {
+            _ = try handle.controlIn(Self.dfu(5, "DFU_GETSTATE"), length: 1, timeout: Self.timeout)
+        } catch {
+            guard case .closed(let operation) = error else { Issue.record("got \(error)"); return }
+            #expect(operation.contains("DFU_GETSTATE"))
+        }
+    }
+
+    @Test func claimingAMissingInterfaceFailsWithAUSBError() throws {
+        let handle = try openBootloader()
+        #expect(throws: USBError.self) { try handle.claimInterface(7) }
+    }
+}
