@@ -1,2 +1,1 @@
-import VirtualRig
-// Filled in by the virtual rig issue.
+// Filled in below.
