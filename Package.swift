@@ -41,8 +41,10 @@ let package = Package(
             name: "CUMockdev", pkgConfig: "umockdev-1.0",
             providers: [.apt(["libumockdev-dev"])]
         ),
+        // C glue for the GObject signal and usbdevfs URB plumbing; device behaviour stays in Swift.
+        .target(name: "CUMockdevShim", dependencies: ["CUMockdev"]),
         .target(
-            name: "VirtualRig", dependencies: ["CUMockdev", "BoardCatalog"],
+            name: "VirtualRig", dependencies: ["CUMockdev", "CUMockdevShim", "BoardCatalog"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(

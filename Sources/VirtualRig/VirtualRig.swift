@@ -1,1 +1,148 @@
-// VirtualRig: see DESIGN.md section 2. Filled in by its issue.
+import BoardCatalog
+import CUMockdevShim
+import Foundation
+
+/// A set of emulated USB devices on a umockdev testbed, and a command run against them.
+///
+/// ```swift
+/// let rig = try VirtualRig(specs: [DeviceSpec(kind: "dfuse", board: "stm32f4-discovery")], catalog: catalog,
+///                          options: .init(timeScale: 0))
+/// let status = try rig.run(["dfu-util", "-l"])   // dfu-util sees the STM32 bootloader
+/// ```
+public final class VirtualRig {
+    public struct Options: Sendable {
+        /// Multiplies datasheet and bus times; 0 disables all waiting.
+        public var timeScale: Double
+        /// Where each device's flash is kept between runs; nil keeps nothing.
+        public var stateDirectory: String?
+
+        public init(timeScale: Double = 1, stateDirectory: String? = nil) {
+            self.timeScale = timeScale
+            self.stateDirectory = stateDirectory
+        }
+    }
+
+    /// One device as placed on the bus.
+    public struct Attached {
+        public let spec: DeviceSpec
+        public let serial: String
+        public let record: SysfsRecord
+        public let server: USBDeviceServer
+    }
+
+    public let devices: [Attached]
+    public let clock: VirtualClock
+
+    /// Builds every device model first, so a bad board or kind fails before anything is created.
+    public init(specs: [DeviceSpec], catalog: BoardCatalog, options: Options) throws {
+        clock = VirtualClock(timeScale: options.timeScale)
+        let store = options.stateDirectory.map(FlashStateStore.init(directory:))
+        var attached: [Attached] = []
+        var ordinals: [String: Int] = [:]
+        var usedPorts: Set<String> = []
+        var nextPort = 1
+        var nextDevice: [Int: Int] = [:]
+        for spec in specs {
+            guard let factory = VirtualDeviceRegistry.factories[spec.kind] else {
+                throw VirtualRigError.unknownKind(spec.kind, known: VirtualDeviceRegistry.kinds)
+            }
+            let board: Board
+            do {
+                board = try catalog.board(spec.board)
+            } catch {
+                throw VirtualRigError.catalog(error.description)
+            }
+            let key = "\(spec.kind):\(spec.board)"
+            let ordinal = ordinals[key, default: 0]
+            ordinals[key] = ordinal + 1
+            let serial = spec.serial
+                ?? VirtualDeviceRegistry.defaultSerial(kind: spec.kind, board: spec.board, ordinal: ordinal)
+            let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, clock: clock, store: store)
+            let model = try factory(context)
+
+            var location: (bus: Int, ports: [Int])
+            if let port = spec.port, let parsed = DeviceSpec.portNumbers(port) {
+                location = parsed
+            } else {
+                while usedPorts.contains("1-\(nextPort)") { nextPort += 1 }
+                location = (1, [nextPort])
+            }
+            let path = "\(location.bus)-" + location.ports.map(String.init).joined(separator: ".")
+            guard usedPorts.insert(path).inserted else {
+                throw VirtualRigError.badDeviceSpec("\(spec.kind):\(spec.board)", reason: "port \(path) is taken")
+            }
+            // Device number 1 is the root hub on a real bus.
+            let number = nextDevice[location.bus, default: 2]
+            nextDevice[location.bus] = number + 1
+            let server = USBDeviceServer(model: model, clock: clock)
+            let strings = model.strings
+            let descriptor = model.deviceDescriptor
+            let record = SysfsRecord(
+                bus: location.bus, device: number, ports: location.ports,
+                vendorID: UInt16(descriptor[8]) | UInt16(descriptor[9]) << 8,
+                productID: UInt16(descriptor[10]) | UInt16(descriptor[11]) << 8,
+                bcdDevice: UInt16(descriptor[12]) | UInt16(descriptor[13]) << 8,
+                manufacturer: strings[descriptor[14]], product: strings[descriptor[15]], serial: strings[descriptor[16]],
+                descriptors: server.sysfsDescriptors)
+            attached.append(Attached(spec: spec, serial: serial, record: record, server: server))
+        }
+        devices = attached
+    }
+
+    /// Creates the testbed, runs `command` under umockdev's preload until it exits, persists every device's
+    /// state, and returns the command's exit status.
+    public func run(_ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> Int32
+    {
+        guard !command.isEmpty else { throw VirtualRigError.commandNotStarted("no command given after '--'") }
+        var message: UnsafeMutablePointer<CChar>?
+        guard let testbed = rig_testbed_new(&message) else {
+            throw VirtualRigError.testbed(Self.take(message))
+        }
+        defer { rig_testbed_free(testbed) }
+        for device in devices {
+            var callbacks = device.server.callbacks
+            guard rig_testbed_add_device(testbed, device.record.devnode, device.record.text, &callbacks, &message) == 0
+            else { throw VirtualRigError.testbed(Self.take(message)) }
+        }
+        var childEnvironment = environment
+        childEnvironment["UMOCKDEV_DIR"] = String(cString: rig_testbed_root(testbed))
+        let preload = "libumockdev-preload.so.0"
+        if let existing = environment["LD_PRELOAD"], !existing.isEmpty {
+            childEnvironment["LD_PRELOAD"] = preload + ":" + existing
+        } else {
+            childEnvironment["LD_PRELOAD"] = preload
+        }
+        let status = withCStrings(command) { argv in
+            withCStrings(childEnvironment.map { "\($0.key)=\($0.value)" }) { envp in
+                rig_testbed_run(testbed, argv, envp, &message)
+            }
+        }
+        var failures: [Error] = []
+        for device in devices {
+            do { try device.server.model.shutdown() } catch { failures.append(error) }
+        }
+        if status < 0 { throw VirtualRigError.commandNotStarted(Self.take(message)) }
+        if let failure = failures.first { throw failure }
+        return status
+    }
+
+    private static func take(_ message: UnsafeMutablePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        defer { rig_free_string(message) }
+        return String(cString: message)
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings, valid only during the call.
+func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Result)
+    -> Result
+{
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { buffer in
+        // An empty array never reaches here: the terminator is always present.
+        guard let base = buffer.baseAddress else { preconditionFailure("a buffer of at least one element") }
+        return body(base)
+    }
+}
