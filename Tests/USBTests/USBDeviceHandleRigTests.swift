@@ -64,4 +64,22 @@ struct USBDeviceHandleRigTests {
             #expect(operation.contains("DFU_GETSTATE"))
         }
     }
+
+    /// USB 2.0 section 9.2.7: a request the device does not define is a Request Error, answered with a STALL.
+    /// Checks the PIPE mapping end to end, through libusb, and that the device still answers afterwards.
+    @Test func aStalledRequestBecomesAPipeErrorNamingTheRequest() throws {
+        let handle = try openBootloader()
+        let unknown = USBControlRequest(kind: .vendor, recipient: .device, request: 0x42, name: "VENDOR_0x42")
+        do {
+            _ = try handle.controlIn(unknown, length: 4, timeout: Self.timeout)
+            Issue.record("expected a stall")
+        } catch {
+            #expect(error == .pipe(operation: "\(unknown) on \(handle.device)"))
+            #expect(error.message.hasPrefix("the device stalled control request VENDOR_0x42 (bRequest 0x42"))
+        }
+        let status = try handle.withClaimedInterface(0) { handle in
+            try handle.controlIn(Self.dfu(3, "DFU_GETSTATUS"), length: 6, timeout: Self.timeout)
+        }
+        #expect(status.count == 6)
+    }
 }
