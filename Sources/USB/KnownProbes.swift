@@ -90,7 +90,9 @@ public struct DetectedProbe: Sendable, Hashable, CustomStringConvertible {
     /// The recognised probes among `devices`, in the order given.
     public static func detect(in devices: [USBDeviceInfo], table: [KnownProbe] = KnownProbe.all) -> [DetectedProbe] {
         devices.compactMap { device in
-            KnownProbe.classify(device, table: table).map { DetectedProbe(kind: $0.kind, model: $0.model, device: device) }
+            KnownProbe.classify(device, table: table).map {
+                DetectedProbe(kind: $0.kind, model: $0.model, device: device)
+            }
         }
     }
 

@@ -5,7 +5,9 @@ public struct ProbeScan: Sendable {
     public var probes: [DetectedProbe]
     /// Recognised probes whose serial could not be read from the device or from sysfs, typically for lack of
     /// permission; they can still be selected by port path.
-    public var unreadable: [DetectedProbe] { probes.filter { $0.device.stringsError != nil && $0.device.serial == nil } }
+    public var unreadable: [DetectedProbe] {
+        probes.filter { $0.device.stringsError != nil && $0.device.serial == nil }
+    }
     /// Set when this machine has no USB bus at all, so `probes` is empty for a reason other than "none plugged in".
     public var noUSB: USBError?
 

@@ -172,7 +172,9 @@ public final class USBDeviceHandle: USBTransport, @unchecked Sendable {
             return call(handle)
         }
         guard let result else { throw .closed(operation: operation) }
-        guard result >= 0 else { throw USBError(libusbCode: result, operation: operation, timeoutMilliseconds: timeout) }
+        guard result >= 0 else {
+            throw USBError(libusbCode: result, operation: operation, timeoutMilliseconds: timeout)
+        }
         return result
     }
 }

@@ -21,7 +21,8 @@ struct CLIRunner {
         while folder.path.contains(".xctest") { folder = folder.deletingLastPathComponent() }
         folders.append(folder.path)
         var root = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while root.path != "/" && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
+        let files = FileManager.default
+        while root.path != "/" && !files.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
             root = root.deletingLastPathComponent()
         }
         let scratch = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?

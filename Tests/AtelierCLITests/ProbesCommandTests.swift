@@ -32,11 +32,11 @@ struct ProbesCommandTests {
     @Test func udevRulesListEveryKnownProbe() throws {
         let result = try CLIRunner.atelier("udev-rules")
         #expect(result.exitCode == 0)
-        for id in ["0483\", ATTR{idProduct}==\"df11", "0483\", ATTR{idProduct}==\"3748", "0483\", ATTR{idProduct}==\"374b",
-                   "0483\", ATTR{idProduct}==\"3752", "0483\", ATTR{idProduct}==\"374e", "0483\", ATTR{idProduct}==\"374f",
-                   "0483\", ATTR{idProduct}==\"3753", "0483\", ATTR{idProduct}==\"3754", "0d28\", ATTR{idProduct}==\"0204",
-                   "2e8a\", ATTR{idProduct}==\"0003", "16c0\", ATTR{idProduct}==\"05dc"] {
-            #expect(result.stdout.contains("ATTR{idVendor}==\"\(id)\""), "missing \(id)")
+        for id in ["0483:df11", "0483:3748", "0483:374b", "0483:3752", "0483:374e", "0483:374f", "0483:3753",
+                   "0483:3754", "0d28:0204", "2e8a:0003", "16c0:05dc"] {
+            let (vendor, product) = (id.prefix(4), id.suffix(4))
+            #expect(result.stdout.contains("ATTR{idVendor}==\"\(vendor)\", ATTR{idProduct}==\"\(product)\""),
+                    "missing \(id)")
         }
         #expect(result.stdout.contains("TAG+=\"uaccess\""))
         #expect(result.stdout.contains("MODE=\"0660\""))

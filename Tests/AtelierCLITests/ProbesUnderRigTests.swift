@@ -18,7 +18,8 @@ struct ProbesUnderRigTests {
     }
 
     static func probes(_ json: String) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]], "not a JSON array: \(json)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        return try #require(parsed as? [[String: Any]], "not a JSON array: \(json)")
     }
 
     @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
@@ -38,7 +39,8 @@ struct ProbesUnderRigTests {
         #expect(ports.contains("usb:1-3"), "the port asked for: \(ports)")
         #expect(ports.allSatisfy { $0.hasPrefix("usb:") })
         // The alternate-setting strings come from live GET_DESCRIPTOR control transfers: the memory map of the F407.
-        let names = probes.flatMap { ($0["dfu_alt_settings"] as? [[String: Any]]) ?? [] }.compactMap { $0["name"] as? String }
+        let alternates = probes.flatMap { ($0["dfu_alt_settings"] as? [[String: Any]]) ?? [] }
+        let names = alternates.compactMap { $0["name"] as? String }
         #expect(names.contains { $0.hasPrefix("@Internal Flash") }, "alt settings: \(names)")
     }
 

@@ -62,8 +62,8 @@ struct KnownProbesTests {
     @Test func detectKeepsOrderAndDropsUnknownDevices() {
         let devices = [
             USBDeviceInfo(vendorID: 0x046D, productID: 0xC52B),
-            USBDeviceInfo(vendorID: 0x0483, productID: 0xDF11, serial: "AAA", portPath: USBPortPath(bus: 1, ports: [1])),
-            USBDeviceInfo(vendorID: 0x0483, productID: 0xDF11, serial: "AAA", portPath: USBPortPath(bus: 1, ports: [2])),
+            USBDeviceInfo(vendorID: 0x0483, productID: 0xDF11, serial: "AAA", portPath: USBPortPath("usb:1-1")),
+            USBDeviceInfo(vendorID: 0x0483, productID: 0xDF11, serial: "AAA", portPath: USBPortPath("usb:1-2")),
         ]
         let probes = DetectedProbe.detect(in: devices)
         #expect(probes.map(\.kind) == [.dfuse, .dfuse])

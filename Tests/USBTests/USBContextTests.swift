@@ -46,7 +46,7 @@ struct USBContextTests {
     }
 
     @Test func accessCheckReportsWithoutThrowing() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-usb-\(UInt32.random(in: 0...UInt32.max))")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-usb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let rules = folder.appendingPathComponent("60-atelier.rules").path

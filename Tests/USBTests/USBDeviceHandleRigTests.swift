@@ -6,7 +6,8 @@ import Testing
 /// `atelier-rig exec`, which `ProbesUnderRigTests.handleTransfersUnderTheRig` (AtelierCLITests) arranges by running
 /// this test binary under the rig with ATELIER_UNDER_RIG=1. Serialized: run in parallel, the test process was
 /// aborted by umockdev's preload ("Destroying IoctlClient with open stream"), which a real kernel would not do.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["ATELIER_UNDER_RIG"] == "1", "runs inside atelier-rig exec"))
+@Suite(.serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["ATELIER_UNDER_RIG"] == "1", "runs inside atelier-rig exec"))
 struct USBDeviceHandleRigTests {
     static let serial = "HANDLE1"
     static let timeout = Duration.seconds(2)

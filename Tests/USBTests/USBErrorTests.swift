@@ -42,7 +42,8 @@ struct USBErrorTests {
     @Test func timeoutSaysWhichRequestAndHowLong() {
         let request = USBControlRequest(kind: .class, recipient: .interface, request: 3, name: "DFU_GETSTATUS")
         let error = USBError(libusbCode: -7, operation: request.description, timeoutMilliseconds: 5000)
-        #expect(error.message == "control request DFU_GETSTATUS (bRequest 0x03, wValue 0, wIndex 0) timed out after 5000 ms")
+        #expect(error.message
+            == "control request DFU_GETSTATUS (bRequest 0x03, wValue 0, wIndex 0) timed out after 5000 ms")
     }
 
     @Test func pipeSaysTheDeviceStalledTheRequest() {

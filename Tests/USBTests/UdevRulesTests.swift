@@ -6,7 +6,8 @@ struct UdevRulesTests {
         let rules = UdevRules.render()
         for probe in KnownProbe.all {
             guard case .usbID(let vendor, let product) = probe.rule else { continue }
-            let line = "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"\(hex4(vendor))\", ATTR{idProduct}==\"\(hex4(product))\", "
+            let line = "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"\(hex4(vendor))\", "
+                + "ATTR{idProduct}==\"\(hex4(product))\", "
                 + "MODE=\"0660\", GROUP=\"plugdev\", TAG+=\"uaccess\""
             #expect(rules.contains(line), "missing \(probe.model)")
         }

@@ -28,8 +28,9 @@ extension Atelier {
                 return
             }
             let rows = scan.probes.map { probe in
-                [probe.kind.rawValue, probe.device.vidPid, probe.device.serial ?? "-", probe.device.portPath.description,
-                 probe.device.product ?? probe.model]
+                let device = probe.device
+                return [probe.kind.rawValue, device.vidPid, device.serial ?? "-", device.portPath.description,
+                        device.product ?? probe.model]
             }
             print(Table(headers: ["KIND", "VID:PID", "SERIAL", "PORT", "PRODUCT"], rows: rows).rendered)
             if let unreadable = scan.unreadable.first, let error = unreadable.device.stringsError {

@@ -99,7 +99,7 @@ extension DoctorReport {
         var checks: [Check] = []
         if let error = access.libusbError {
             checks.append(Check(section: "usb", name: "libusb", status: .failed, detail: error,
-                                fix: "run on a machine that can see the USB bus; in a container pass --device /dev/bus/usb",
+                                fix: "run where the USB bus is visible; in a container pass --device /dev/bus/usb",
                                 essential: true))
         } else {
             checks.append(Check(section: "usb", name: "libusb", status: .ok, detail: "initialised", fix: nil,
