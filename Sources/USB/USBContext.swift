@@ -119,13 +119,15 @@ public final class USBContext: @unchecked Sendable {
 /// The kernel names each device by its port path (`1-4.2`); libusb rebuilds that path from the parent chain and
 /// gets only the last port when a parent hub is not enumerated (as under umockdev), so the kernel name wins.
 struct SysfsUSBDevices {
-    static let root = "/sys/bus/usb/devices"
+    static let defaultRoot = "/sys/bus/usb/devices"
+    var root = defaultRoot
     var names: [UInt16: String] = [:]
 
     static func key(bus: UInt8, address: UInt8) -> UInt16 { UInt16(bus) << 8 | UInt16(address) }
 
-    static func scan() -> SysfsUSBDevices {
-        var result = SysfsUSBDevices()
+    /// Interface folders (`1-4.2:1.0`) are skipped; root hubs (`usb1`) are read but never parse as port paths.
+    static func scan(root: String = defaultRoot) -> SysfsUSBDevices {
+        var result = SysfsUSBDevices(root: root)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !name.contains(":") {
             guard let bus = read("\(root)/\(name)/busnum").flatMap(UInt8.init),
                   let address = read("\(root)/\(name)/devnum").flatMap(UInt8.init) else { continue }
@@ -143,7 +145,7 @@ struct SysfsUSBDevices {
     func attribute(_ attribute: String, of path: USBPortPath) -> String? {
         guard !path.ports.isEmpty else { return nil }
         let name = "\(path.bus)-" + path.ports.map(String.init).joined(separator: ".")
-        return Self.read("\(Self.root)/\(name)/\(attribute)")
+        return Self.read("\(root)/\(name)/\(attribute)")
     }
 
     static func read(_ file: String) -> String? {
