@@ -27,10 +27,12 @@ public struct ProbeScan: Sendable {
             throw error
         }
         let probes = DetectedProbe.detect(in: try context.devices(), table: table)
+        #if os(Linux)
         // libusb 1.0.26 starts even without /dev/bus/usb (it then lists nothing); say why the list is empty.
         if probes.isEmpty && !FileManager.default.fileExists(atPath: USBContext.deviceTreePath) {
             return ProbeScan(probes: [], noUSB: .noUSBBus(path: USBContext.deviceTreePath))
         }
+        #endif
         return ProbeScan(probes: probes)
     }
 }

@@ -56,6 +56,22 @@ struct ProbesUnderRigTests {
         #expect(lines.filter { $0.hasPrefix("dfuse") && $0.contains("0483:df11") && $0.contains("AAA") }.count == 2)
         #expect(!result.stdout.contains("no probe found"))
     }
+
+    /// With a USB tree and a probe (emulated), doctor's essential checks pass, so it exits 0 and names the probe.
+    @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
+    func doctorPassesWhereUSBIsVisible() throws {
+        let atelier = try #require(CLIRunner.locate("atelier"))
+        let result = try Self.underRig(["dfuse:stm32f4-discovery:serial=DOC1"], [atelier, "doctor", "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let checks = try #require(report["checks"] as? [[String: Any]])
+        let usb = checks.filter { $0["section"] as? String == "usb" && $0["essential"] as? Bool == true }
+        #expect(usb.allSatisfy { $0["status"] as? String == "ok" }, "\(usb)")
+        let probes = checks.first { $0["name"] as? String == "attached" }
+        #expect((probes?["detail"] as? String)?.contains("dfuse 0483:df11 serial DOC1") == true)
+        // arm-none-eabi-gcc is the other essential check; it decides the exit code on machines without it.
+        let arm = checks.first { $0["name"] as? String == "arm-none-eabi-gcc" }
+        #expect(result.exitCode == (arm?["status"] as? String == "ok" ? 0 : 3))
+    }
 }
 
 extension ProbesUnderRigTests {

@@ -105,14 +105,7 @@ extension DoctorReport {
             checks.append(Check(section: "usb", name: "libusb", status: .ok, detail: "initialised", fix: nil,
                                 essential: true))
         }
-        let tree = USBContext.deviceTreePath
-        if access.deviceTreeReadable {
-            let nodes = "\(access.writableDeviceNodes) of \(access.deviceNodes) device nodes writable by this user"
-            checks.append(Check(section: "usb", name: tree, status: .ok, detail: nodes, fix: nil, essential: true))
-        } else {
-            checks.append(Check(section: "usb", name: tree, status: .failed, detail: "missing or not readable",
-                                fix: "this machine or container has no USB device tree", essential: true))
-        }
+        checks.append(deviceTreeCheck(access))
         let rulesFix = "\(USBError.udevInstallCommand) && sudo udevadm control --reload && sudo udevadm trigger"
         switch access.udevRules {
         case .installed:
@@ -129,6 +122,22 @@ extension DoctorReport {
                                 fix: isRoot ? nil : rulesFix, essential: false))
         }
         return checks
+    }
+
+    /// Linux exposes USB devices as /dev/bus/usb nodes, and libusb needs them; other platforms have no such folder.
+    static func deviceTreeCheck(_ access: USBAccess) -> Check {
+        let tree = USBContext.deviceTreePath
+        #if os(Linux)
+        guard access.deviceTreeReadable else {
+            return Check(section: "usb", name: tree, status: .failed, detail: "missing or not readable",
+                         fix: "this machine or container has no USB device tree", essential: true)
+        }
+        let nodes = "\(access.writableDeviceNodes) of \(access.deviceNodes) device nodes writable by this user"
+        return Check(section: "usb", name: tree, status: .ok, detail: nodes, fix: nil, essential: true)
+        #else
+        return Check(section: "usb", name: tree, status: .ok, detail: "not used on this platform", fix: nil,
+                     essential: false)
+        #endif
     }
 
     static func probeCheck() -> Check {
