@@ -30,6 +30,7 @@ let package = Package(
             dependencies: ["BoardCatalog", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "Build", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "BoardCatalog"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
+        .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),
