@@ -30,3 +30,4 @@ public enum DFUError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
