@@ -30,7 +30,7 @@ demo: build
 
 # Regenerates the boards table in README.md from Boards/ (a test fails when it is stale).
 boards-table: build
-	$(ATELIER) boards list --markdown-readme README.md
+	$(ATELIER) boards list --update-readme README.md
 
 clean:
 	rm -rf .build .atelier

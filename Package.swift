@@ -20,7 +20,7 @@ let package = Package(
             name: "atelier",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB",
+                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers",
             ]
         ),
         .target(name: "BoardCatalog", dependencies: ["Yams"]),
@@ -30,6 +30,8 @@ let package = Package(
             dependencies: ["BoardCatalog", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "Build", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"]),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -58,6 +60,8 @@ let package = Package(
         .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "BoardCatalog"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
+        .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
+        .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),

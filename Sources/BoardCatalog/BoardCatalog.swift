@@ -49,7 +49,7 @@ public struct BoardCatalog: Sendable {
 
     /// Resolves `extends:` within one kind of file: parents first, children merged over them.
     private static func resolveExtends(_ files: [CatalogFile]) throws(BoardCatalogError) -> [YAMLNode] {
-        var byID: [String: (file: CatalogFile, node: YAMLNode, id: String, extends: String?)] = [:]
+        var byID: [String: (file: CatalogFile, node: YAMLNode, extends: String?, extendsLine: Int)] = [:]
         var order: [String] = []
         for file in files {
             let node = try YAMLNode.parse(file.text, file: file.path)
@@ -65,10 +65,12 @@ public struct BoardCatalog: Sendable {
                 throw .duplicateID(location, id: id, firstSeen: first.node.location)
             }
             var parent: String?
+            var parentLine = node.location.line
             if let entry = entries.first(where: { $0.key == "extends" }), case .scalar(let name) = entry.value.value {
                 parent = name
+                parentLine = entry.keyLine
             }
-            byID[id] = (file, node, id, parent)
+            byID[id] = (file, node, parent, parentLine)
             order.append(id)
         }
 
@@ -80,11 +82,12 @@ public struct BoardCatalog: Sendable {
                 resolved[id] = entry.node
                 return entry.node
             }
+            let extendsLocation = SourceLocation(file: entry.file.path, line: entry.extendsLine)
             if chain.contains(parentID) {
-                throw .extendsCycle(entry.node.location, chain: chain + [parentID])
+                throw .extendsCycle(extendsLocation, chain: chain + [parentID])
             }
             guard byID[parentID] != nil else {
-                throw .unknownReference(entry.node.location, kind: "\(entry.file.kind) to extend", id: parentID,
+                throw .unknownReference(extendsLocation, kind: "\(entry.file.kind) to extend", id: parentID,
                                         suggestions: closest(to: parentID, in: order))
             }
             let merged = YAMLNode.merge(parent: try resolve(parentID, chain: chain + [parentID]), child: entry.node)

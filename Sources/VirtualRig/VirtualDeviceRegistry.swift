@@ -41,6 +41,9 @@ public enum VirtualDeviceRegistry {
                 reason: "chip '\(chip.id)' has no DfuSe ROM bootloader (its chip file lists bootloaders: "
                     + "\(chip.bootloaders.isEmpty ? "none" : chip.bootloaders.joined(separator: ", ")))")
         }
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("dfuse:\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
         let model = try DfuSeBootloader(chip: chip, serial: context.serial, clock: context.clock)
         model.persist = try persistence(context, flash: model.flash)
         return model
@@ -50,7 +53,8 @@ public enum VirtualDeviceRegistry {
         var base: UInt64?
         if let text = context.spec.options["base"] {
             guard let value = ByteSize.parse(text) else {
-                throw VirtualRigError.badDeviceSpec("dfu:\(context.board.id)", reason: "base '\(text)' is not an address")
+                throw VirtualRigError.badDeviceSpec("dfu:\(context.board.id)",
+                                                    reason: "base '\(text)' is not an address")
             }
             base = value
         }

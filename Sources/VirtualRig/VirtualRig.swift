@@ -82,7 +82,8 @@ public final class VirtualRig {
                 vendorID: UInt16(descriptor[8]) | UInt16(descriptor[9]) << 8,
                 productID: UInt16(descriptor[10]) | UInt16(descriptor[11]) << 8,
                 bcdDevice: UInt16(descriptor[12]) | UInt16(descriptor[13]) << 8,
-                manufacturer: strings[descriptor[14]], product: strings[descriptor[15]], serial: strings[descriptor[16]],
+                manufacturer: strings[descriptor[14]], product: strings[descriptor[15]],
+                serial: strings[descriptor[16]],
                 descriptors: server.sysfsDescriptors)
             attached.append(Attached(spec: spec, serial: serial, record: record, server: server))
         }

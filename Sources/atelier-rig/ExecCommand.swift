@@ -14,7 +14,8 @@ extension AtelierRig {
         )
 
         @Option(name: .customLong("device"),
-                help: "KIND:BOARD[:serial=S][:port=BUS-PORT], repeatable. Kinds: \(VirtualDeviceRegistry.kinds.joined(separator: ", ")).")
+                help: ArgumentHelp("KIND:BOARD[:serial=S][:port=BUS-PORT], repeatable. Kinds: "
+                    + VirtualDeviceRegistry.kinds.joined(separator: ", ") + "."))
         var devices: [String] = []
 
         @Option(help: "Keep each device's flash in this folder between runs.")

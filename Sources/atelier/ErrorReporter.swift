@@ -1,6 +1,8 @@
 import ArgumentParser
 import BoardCatalog
 import FirmwareImage
+import Flash
+import Programmers
 import USB
 
 /// The one place that turns a library error into a message, an optional hint and an exit code.
@@ -15,7 +17,11 @@ enum ErrorReporter {
     static func report(for error: Error) -> Report? {
         switch error {
         case let error as BoardCatalogError:
-            return boardCatalog(error)
+            return Report(message: error.description, hint: nil, exitCode: .badInput)
+        case let error as FlashError:
+            return flash(error)
+        case let error as DFUError:
+            return dfu(error)
         case let error as USBError:
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
@@ -37,12 +43,25 @@ enum ErrorReporter {
         }
     }
 
-    private static func boardCatalog(_ error: BoardCatalogError) -> Report {
+    private static func flash(_ error: FlashError) -> Report {
         switch error {
-        case .unreadable:
-            Report(message: error.description, hint: nil, exitCode: .badInput)
-        default:
-            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .outsideFlash, .sourceFailed:
+            return Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .verifyMismatch, .unsupported:
+            return Report(message: error.description, hint: nil, exitCode: .refused)
+        case .targetFailed(_, _, let underlying):
+            // A device that said no is a 1; a device that went away or never answered is the environment.
+            let nested = report(for: underlying)
+            return Report(message: error.description, hint: nested?.hint, exitCode: nested?.exitCode ?? .environment)
+        }
+    }
+
+    private static func dfu(_ error: DFUError) -> Report {
+        switch error {
+        case .deviceError: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .unexpectedState, .malformedReply, .stuck, .badLayout:
+            Report(message: error.description, hint: nil, exitCode: .environment)
         }
     }
 }

@@ -25,7 +25,8 @@ public struct FlashStateStore: Sendable {
         guard data.count == flash.bytes.count else {
             throw VirtualRigError.state(
                 path: path,
-                reason: "it holds \(data.count) bytes but the flash has \(flash.bytes.count); delete it to start erased")
+                reason: "it holds \(data.count) bytes but the flash has \(flash.bytes.count); "
+                    + "delete it to start erased")
         }
         flash.restore([UInt8](data))
     }

@@ -149,7 +149,8 @@ public class DFUDeviceModel: USBDeviceModel {
             }
             busyUntil = clock.microseconds + clock.scaled(milliseconds: milliseconds)
             state = .dfuDNBUSY
-            return DFUStatusRecord(status: .ok, pollTimeout: clock.pollTimeout(milliseconds: milliseconds), state: state)
+            let timeout = clock.pollTimeout(milliseconds: milliseconds)
+            return DFUStatusRecord(status: .ok, pollTimeout: timeout, state: state)
         case .dfuDNBUSY:
             let now = clock.microseconds
             if now < busyUntil { replyDelay = busyUntil - now }

@@ -26,7 +26,8 @@ public final class DfuSeBootloader: DFUDeviceModel {
     /// Builds the bootloader of `chip`; fails when the chip file has no flash region or no `dfuse` bootloader.
     public init(chip: Chip, serial: String, clock: VirtualClock) throws {
         guard let region = chip.flash else {
-            throw VirtualRigError.unsupportedBoard(kind: "dfuse", board: chip.id, reason: "its chip has no flash region")
+            throw VirtualRigError.unsupportedBoard(kind: "dfuse", board: chip.id,
+                                                   reason: "its chip has no flash region")
         }
         flash = VirtualFlash(region: region)
         segments = DfuSeMemoryMap.segments(for: chip, flash: flash)

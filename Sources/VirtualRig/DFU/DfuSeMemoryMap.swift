@@ -17,7 +17,8 @@ enum DfuSeMemoryMap {
                                          byteMultiplier: " ", storage: .bytes(options)))
             if let otp = chip.memory.first(where: { $0.name == "otp" }) {
                 // 512 bytes of one-time data followed by the 16 lock bytes, as two sector groups.
-                let groups: [(count: Int, size: UInt64)] = otp.size > 16 ? [(1, otp.size - 16), (1, 16)] : [(1, otp.size)]
+                let groups: [(count: Int, size: UInt64)] =
+                    otp.size > 16 ? [(1, otp.size - 16), (1, 16)] : [(1, otp.size)]
                 segments.append(DfuSeSegment(name: "OTP Memory ", start: otp.start, groups: groups,
                                              byteMultiplier: " ",
                                              storage: .bytes([UInt8](repeating: 0xFF, count: Int(otp.size)))))

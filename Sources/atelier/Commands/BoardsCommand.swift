@@ -21,9 +21,15 @@ extension Atelier.Boards {
         @Option(help: "Only boards with this core, e.g. cortex-m4.") var core: String?
         @Option(help: "Only boards whose chip vendor contains this text, e.g. st.") var vendor: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
+        @Flag(help: "Print the Markdown table the README carries.") var markdown = false
+        @Option(help: ArgumentHelp("Rewrite the boards table between the markers in this README.", valueName: "file"))
+        var updateReadme: String?
 
         func run() throws {
-            let boards = try global.catalog().boards.filter { board in
+            let catalog = try global.catalog()
+            if let updateReadme { return try rewrite(readme: updateReadme, catalog: catalog) }
+            if markdown { return print(catalog.markdownTable) }
+            let boards = catalog.boards.filter { board in
                 (core.map { board.core.rawValue == $0 } ?? true)
                     && (vendor.map { board.vendor.lowercased().contains($0.lowercased()) } ?? true)
             }
@@ -32,6 +38,18 @@ extension Atelier.Boards {
                 [board.id, board.name, board.core.rawValue, flashText(board), ramText(board), board.probes.joined(separator: ",")]
             }
             print(Table(headers: ["ID", "NAME", "CORE", "FLASH", "RAM", "PROBES"], rows: rows).rendered)
+        }
+
+        private func rewrite(readme path: String, catalog: BoardCatalog) throws {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CommandFailure(message: "cannot read \(path)", hint: nil, exitCode: .badInput)
+            }
+            guard let updated = catalog.readme(updating: text) else {
+                throw CommandFailure(message: "\(path) has no boards table markers",
+                                     hint: "add the lines \(BoardCatalog.readmeTableBegin) and \(BoardCatalog.readmeTableEnd)",
+                                     exitCode: .badInput)
+            }
+            try updated.write(toFile: path, atomically: true, encoding: .utf8)
         }
 
         private func flashText(_ board: Board) -> String { board.chip.flash.map { ByteSize.format($0.size) } ?? "-" }
