@@ -71,6 +71,19 @@ struct ProbesCommandTests {
         #expect(result.stdout.contains("MISSING  arm-none-eabi-gcc"))
     }
 
+    @Test(arguments: ["usb:1-x", "", "0483:3748:"])
+    func aMalformedSelectorIsBadInput(selector: String) throws {
+        let result = try CLIRunner.atelier("probes", "--probe", selector)
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("invalid probe selector"))
+    }
+
+    @Test func aSelectorThatMatchesNothingListsNothing() throws {
+        let result = try CLIRunner.atelier("probes", "--json", "--probe", "usb:9-9.9")
+        #expect(result.exitCode == 0)
+        #expect(result.stdout == "[]\n")
+    }
+
     @Test func helpListsTheNewCommands() throws {
         let result = try CLIRunner.atelier("--help")
         #expect(result.exitCode == 0)

@@ -57,6 +57,16 @@ struct ProbesUnderRigTests {
         #expect(!result.stdout.contains("no probe found"))
     }
 
+    @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
+    func probeSelectorFiltersTheListing() throws {
+        let atelier = try #require(CLIRunner.locate("atelier"))
+        let devices = ["dfuse:stm32f4-discovery:serial=AAA:port=1-3", "dfuse:stm32f4-discovery:serial=AAA"]
+        let byPort = try Self.underRig(devices, [atelier, "probes", "--json", "--probe", "usb:1-3"])
+        #expect(try Self.probes(byPort.stdout).compactMap { $0["port"] as? String } == ["usb:1-3"])
+        let bySerial = try Self.underRig(devices, [atelier, "probes", "--json", "--probe", "0483:df11:aaa"])
+        #expect(try Self.probes(bySerial.stdout).count == 2)
+    }
+
     /// With a USB tree and a probe (emulated), doctor's essential checks pass, so it exits 0 and names the probe.
     @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
     func doctorPassesWhereUSBIsVisible() throws {

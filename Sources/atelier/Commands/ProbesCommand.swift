@@ -7,15 +7,18 @@ extension Atelier {
         static let configuration = CommandConfiguration(
             abstract: "List attached programmers and bootloaders (DFU, DfuSe, ST-Link, CMSIS-DAP, PICOBOOT, USBasp).",
             discussion: """
-                Each probe is shown with its serial and port path; either one can be passed as --probe. \
-                Finding none is not an error (exit 0, [] with --json).
+                Each probe is shown with its serial and port path; either one can be passed as --probe, here to \
+                list only what it matches. Finding none is not an error (exit 0, [] with --json).
                 """
         )
 
+        @OptionGroup var probe: ProbeOptions
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func run() throws {
-            let scan = try ProbeScan.run()
+            var scan = try ProbeScan.run()
+            // With --probe, list what the selector matches: a way to check a selector before flashing.
+            if let selector = try probe.parsed() { scan.probes = scan.probes.filter { selector.matches($0.device) } }
             if json {
                 // JSONEncoder pretty-prints an empty array over three lines; scripts and people expect `[]`.
                 if scan.probes.isEmpty { return print("[]") }
