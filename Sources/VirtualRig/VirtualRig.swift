@@ -31,6 +31,8 @@ public final class VirtualRig {
     }
 
     public let devices: [Attached]
+    /// Hubs that devices on deeper port paths sit behind.
+    public let hubs: [(record: SysfsRecord, server: USBDeviceServer)]
     public let clock: VirtualClock
 
     /// Builds every device model first, so a bad board or kind fails before anything is created.
@@ -39,9 +41,7 @@ public final class VirtualRig {
         let store = options.stateDirectory.map(FlashStateStore.init(directory:))
         var attached: [Attached] = []
         var ordinals: [String: Int] = [:]
-        var usedPorts: Set<String> = []
-        var nextPort = 1
-        var nextDevice: [Int: Int] = [:]
+        var layout = try BusLayout(specs: specs)
         for spec in specs {
             guard let factory = VirtualDeviceRegistry.factories[spec.kind] else {
                 throw VirtualRigError.unknownKind(spec.kind, known: VirtualDeviceRegistry.kinds)
@@ -58,36 +58,28 @@ public final class VirtualRig {
             let serial = spec.serial
                 ?? VirtualDeviceRegistry.defaultSerial(kind: spec.kind, board: spec.board, ordinal: ordinal)
             let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, clock: clock, store: store)
-            let model = try factory(context)
-
-            var location: (bus: Int, ports: [Int])
-            if let port = spec.port, let parsed = DeviceSpec.portNumbers(port) {
-                location = parsed
-            } else {
-                while usedPorts.contains("1-\(nextPort)") { nextPort += 1 }
-                location = (1, [nextPort])
-            }
-            let path = "\(location.bus)-" + location.ports.map(String.init).joined(separator: ".")
-            guard usedPorts.insert(path).inserted else {
-                throw VirtualRigError.badDeviceSpec("\(spec.kind):\(spec.board)", reason: "port \(path) is taken")
-            }
-            // Device number 1 is the root hub on a real bus.
-            let number = nextDevice[location.bus, default: 2]
-            nextDevice[location.bus] = number + 1
-            let server = USBDeviceServer(model: model, clock: clock)
-            let strings = model.strings
-            let descriptor = model.deviceDescriptor
-            let record = SysfsRecord(
-                bus: location.bus, device: number, ports: location.ports,
-                vendorID: UInt16(descriptor[8]) | UInt16(descriptor[9]) << 8,
-                productID: UInt16(descriptor[10]) | UInt16(descriptor[11]) << 8,
-                bcdDevice: UInt16(descriptor[12]) | UInt16(descriptor[13]) << 8,
-                manufacturer: strings[descriptor[14]], product: strings[descriptor[15]],
-                serial: strings[descriptor[16]],
-                descriptors: server.sysfsDescriptors)
+            let server = USBDeviceServer(model: try factory(context), clock: clock)
+            let location = layout.place(spec)
+            let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
             attached.append(Attached(spec: spec, serial: serial, record: record, server: server))
         }
         devices = attached
+        hubs = layout.hubLocations.map { location in
+            let server = USBDeviceServer(model: USBHubModel(), clock: VirtualClock(timeScale: 0))
+            return (Self.record(for: server, at: location, number: layout.number(on: location.bus)), server)
+        }
+    }
+
+    private static func record(for server: USBDeviceServer, at location: BusLayout.Location, number: Int)
+        -> SysfsRecord
+    {
+        let strings = server.model.strings
+        let descriptor = server.model.deviceDescriptor
+        let word = { (index: Int) in UInt16(descriptor[index]) | UInt16(descriptor[index + 1]) << 8 }
+        return SysfsRecord(
+            bus: location.bus, device: number, ports: location.ports, vendorID: word(8), productID: word(10),
+            bcdDevice: word(12), manufacturer: strings[descriptor[14]], product: strings[descriptor[15]],
+            serial: strings[descriptor[16]], descriptors: server.sysfsDescriptors)
     }
 
     /// Creates the testbed, runs `command` under umockdev's preload until it exits, persists every device's
@@ -101,9 +93,10 @@ public final class VirtualRig {
             throw VirtualRigError.testbed(Self.take(message))
         }
         defer { rig_testbed_free(testbed) }
-        for device in devices {
-            var callbacks = device.server.callbacks
-            guard rig_testbed_add_device(testbed, device.record.devnode, device.record.text, &callbacks, &message) == 0
+        // Hubs first: the kernel announces a hub before the devices behind it.
+        for (record, server) in hubs + devices.map({ ($0.record, $0.server) }) {
+            var callbacks = server.callbacks
+            guard rig_testbed_add_device(testbed, record.devnode, record.text, &callbacks, &message) == 0
             else { throw VirtualRigError.testbed(Self.take(message)) }
         }
         var childEnvironment = environment

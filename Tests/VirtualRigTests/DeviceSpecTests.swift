@@ -67,6 +67,21 @@ import Testing
         }
     }
 
+    @Test func deeperPortsGetTheirHubs() throws {
+        let rig = try VirtualRig(
+            specs: [DeviceSpec(kind: "dfu", board: "testboard", port: "1-1.4.2"),
+                    DeviceSpec(kind: "dfu", board: "testboard")],
+            catalog: try Fixtures.fixtureCatalog(), options: .init(timeScale: 0))
+        #expect(rig.devices.map(\.record.portPath) == ["1-1.4.2", "1-2"])
+        #expect(rig.hubs.map(\.record.portPath) == ["1-1", "1-1.4"])
+        #expect(Set((rig.devices.map(\.record) + rig.hubs.map(\.record)).map(\.device)) == [2, 3, 4, 5])
+        #expect(throws: VirtualRigError.self) {
+            _ = try VirtualRig(specs: [DeviceSpec(kind: "dfu", board: "testboard", port: "1-1.4"),
+                                       DeviceSpec(kind: "dfu", board: "testboard", port: "1-1")],
+                               catalog: try Fixtures.fixtureCatalog(), options: .init(timeScale: 0))
+        }
+    }
+
     @Test func sysfsRecordHasWhatLibusbNeeds() throws {
         let rig = try VirtualRig(specs: [DeviceSpec(kind: "dfuse", board: "testboard", port: "1-3.2")],
                                  catalog: try Fixtures.fixtureCatalog(), options: .init(timeScale: 0))
