@@ -26,7 +26,7 @@ struct ProbesUnderRigTests {
     func twoBootloadersWithTheSameSerialAreToldApartByPort() throws {
         let atelier = try #require(CLIRunner.locate("atelier"))
         let result = try Self.underRig(
-            ["dfuse:stm32f4-discovery:serial=AAA:port=1-3", "dfuse:stm32f4-discovery:serial=AAA"],
+            ["dfuse:stm32f4-discovery:serial=AAA:port=1-4.2", "dfuse:stm32f4-discovery:serial=AAA"],
             [atelier, "probes", "--json"])
         #expect(result.exitCode == 0, "stderr: \(result.stderr)")
         let probes = try Self.probes(result.stdout)
@@ -36,7 +36,7 @@ struct ProbesUnderRigTests {
         #expect(probes.allSatisfy { $0["serial"] as? String == "AAA" })
         let ports = probes.compactMap { $0["port"] as? String }
         #expect(Set(ports).count == 2, "ports must differ: \(ports)")
-        #expect(ports.contains("usb:1-3"), "the port asked for: \(ports)")
+        #expect(ports.contains("usb:1-4.2"), "the port asked for: \(ports)")
         #expect(ports.allSatisfy { $0.hasPrefix("usb:") })
         // The alternate-setting strings come from live GET_DESCRIPTOR control transfers: the memory map of the F407.
         let alternates = probes.flatMap { ($0["dfu_alt_settings"] as? [[String: Any]]) ?? [] }
@@ -48,7 +48,7 @@ struct ProbesUnderRigTests {
     func textListingShowsBothPortsAndTheSerial() throws {
         let atelier = try #require(CLIRunner.locate("atelier"))
         let result = try Self.underRig(
-            ["dfuse:stm32f4-discovery:serial=AAA:port=1-3", "dfuse:stm32f4-discovery:serial=AAA"],
+            ["dfuse:stm32f4-discovery:serial=AAA:port=1-4.2", "dfuse:stm32f4-discovery:serial=AAA"],
             [atelier, "probes"])
         #expect(result.exitCode == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
@@ -60,9 +60,9 @@ struct ProbesUnderRigTests {
     @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
     func probeSelectorFiltersTheListing() throws {
         let atelier = try #require(CLIRunner.locate("atelier"))
-        let devices = ["dfuse:stm32f4-discovery:serial=AAA:port=1-3", "dfuse:stm32f4-discovery:serial=AAA"]
-        let byPort = try Self.underRig(devices, [atelier, "probes", "--json", "--probe", "usb:1-3"])
-        #expect(try Self.probes(byPort.stdout).compactMap { $0["port"] as? String } == ["usb:1-3"])
+        let devices = ["dfuse:stm32f4-discovery:serial=AAA:port=1-4.2", "dfuse:stm32f4-discovery:serial=AAA"]
+        let byPort = try Self.underRig(devices, [atelier, "probes", "--json", "--probe", "usb:1-4.2"])
+        #expect(try Self.probes(byPort.stdout).compactMap { $0["port"] as? String } == ["usb:1-4.2"])
         let bySerial = try Self.underRig(devices, [atelier, "probes", "--json", "--probe", "0483:df11:aaa"])
         #expect(try Self.probes(bySerial.stdout).count == 2)
     }
