@@ -57,6 +57,7 @@ struct ProbeSummary: Encodable {
     var address: UInt8
     /// DFU alternate settings: for DfuSe these are the memory regions, e.g. "@Internal Flash  /0x08000000/...".
     var dfuAltSettings: [AltSetting]
+    /// Why the serial is missing (e.g. permission denied), so the user knows to install the udev rules.
     var error: String?
 
     struct AltSetting: Encodable {
@@ -88,7 +89,8 @@ struct ProbeSummary: Encodable {
         dfuAltSettings = device.alternateSettings.filter(\.isDFUMode).map {
             AltSetting(interface: $0.interfaceNumber, alt: $0.alternateSetting, name: $0.name)
         }
-        error = device.stringsError?.message
+        // Only when it cost something: strings the device would not give are often found in sysfs.
+        error = device.serial == nil ? device.stringsError?.message : nil
     }
 
     enum CodingKeys: String, CodingKey {
