@@ -98,7 +98,7 @@ extension ProbesUnderRigTests {
         var environment = ProcessInfo.processInfo.environment
         environment["ATELIER_UNDER_RIG"] = "1"
         let result = try CLIRunner.run(rig, [
-            "exec", "--time-scale", "0", "--device", "dfuse:stm32f4-discovery:serial=HANDLE1", "--",
+            "exec", "--time-scale", "0", "--device", "dfuse:stm32f4-discovery:serial=HANDLE1:port=1-4.2", "--",
             testBinary, "--testing-library", "swift-testing", "--filter", "USBDeviceHandleRigTests",
         ], environment: environment, timeout: 180)
         let output = result.stdout + result.stderr

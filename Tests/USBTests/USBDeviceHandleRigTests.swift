@@ -83,4 +83,45 @@ struct USBDeviceHandleRigTests {
         }
         #expect(status.count == 6)
     }
+
+    /// The bootloader has no bulk endpoints, so bulk transfers fail; the error names the transfer and the device.
+    @Test func bulkTransfersToAMissingEndpointFailNamingTheTransfer() throws {
+        let handle = try openBootloader()
+        try handle.withClaimedInterface(0) { handle in
+            do {
+                _ = try handle.bulkIn(endpoint: 0x81, length: 64, timeout: .milliseconds(500))
+                Issue.record("expected an error")
+            } catch let error as USBError {
+                #expect(error.message.contains("bulk IN on endpoint 0x81 (64 bytes) of \(handle.device)"), "\(error)")
+            }
+            do {
+                try handle.bulkOut(endpoint: 0x01, data: [1, 2, 3], timeout: .milliseconds(500))
+                Issue.record("expected an error")
+            } catch let error as USBError {
+                #expect(error.message.contains("bulk OUT on endpoint 0x01 (3 bytes) of \(handle.device)"), "\(error)")
+            }
+        }
+    }
+
+    /// The rig's hub (in front of usb:1-4.2) never answers an IN: libusb times out and cancels the URB, and the
+    /// error says which transfer and how long. The handle stays usable after a timeout.
+    @Test func aTransferNobodyAnswersTimesOutAndSaysHowLong() throws {
+        let context = try USBContext()
+        let hub = try #require(try context.devices().first { $0.portPath.description == "usb:1-4" },
+                               "the rig should put a hub at usb:1-4 in front of usb:1-4.2")
+        let handle = try context.open(hub)
+        for _ in 0..<2 {
+            let start = ContinuousClock.now
+            do {
+                _ = try handle.bulkIn(endpoint: 0x81, length: 64, timeout: .milliseconds(150))
+                Issue.record("expected a timeout")
+            } catch {
+                let operation = "bulk IN on endpoint 0x81 (64 bytes) of \(hub)"
+                #expect(error == .timeout(operation: operation, milliseconds: 150))
+                #expect(error.message.hasSuffix("timed out after 150 ms"))
+            }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(140) && elapsed < .seconds(5), "\(elapsed)")
+        }
+    }
 }
