@@ -65,6 +65,9 @@ struct ProbesUnderRigTests {
         #expect(try Self.probes(byPort.stdout).compactMap { $0["port"] as? String } == ["usb:1-4.2"])
         let bySerial = try Self.underRig(devices, [atelier, "probes", "--json", "--probe", "0483:df11:aaa"])
         #expect(try Self.probes(bySerial.stdout).count == 2)
+        let none = try Self.underRig(devices, [atelier, "probes", "--probe", "usb:2-1"])
+        #expect(none.exitCode == 0)
+        #expect(none.stdout.hasPrefix("no probe matches 'usb:2-1'; attached:\n  dfuse 0483:df11 serial AAA at usb:1-"))
     }
 
     /// With a USB tree and a probe (emulated), doctor's essential checks pass, so it exits 0 and names the probe.

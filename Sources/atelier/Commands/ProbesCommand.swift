@@ -17,12 +17,19 @@ extension Atelier {
 
         func run() throws {
             var scan = try ProbeScan.run()
+            let attached = scan.probes
             // With --probe, list what the selector matches: a way to check a selector before flashing.
-            if let selector = try probe.parsed() { scan.probes = scan.probes.filter { selector.matches($0.device) } }
+            let selector = try probe.parsed()
+            if let selector { scan.probes = scan.probes.filter { selector.matches($0.device) } }
             if json {
                 // JSONEncoder pretty-prints an empty array over three lines; scripts and people expect `[]`.
                 if scan.probes.isEmpty { return print("[]") }
                 return try JSONOutput.print(scan.probes.map(ProbeSummary.init))
+            }
+            if scan.probes.isEmpty, let selector, !attached.isEmpty {
+                print("no probe matches '\(selector)'; attached:")
+                attached.forEach { print("  \($0)") }
+                return
             }
             guard !scan.probes.isEmpty else {
                 print("no probe found")
