@@ -1,0 +1,4 @@
+import FirmwareImage
+
+/// A parsed image is a flash source as it is: its segments are the ranges.
+extension FirmwareImage: FlashSource {}
