@@ -1,12 +1,20 @@
 /// Reads the loadable bytes of a 32-bit little-endian ELF executable (System V ABI, "ELF header" and
 /// "Program header" chapters).
 ///
-/// Each `PT_LOAD` program header contributes its `p_filesz` file bytes at its physical address `p_paddr`: that is
-/// where a flash tool writes them, so `.data` lands at its load address in flash, not at its RAM address. The
+/// Each `PT_LOAD` program header places its file bytes at its physical address `p_paddr`: that is where a flash
+/// tool writes them, so `.data` lands at its load address in flash, not at its RAM address. The
 /// `p_memsz - p_filesz` tail (`.bss`) is zeroed by the startup code and is not part of the image.
+///
+/// Within a segment only the bytes of allocated, non-NOBITS sections count, as in objcopy: GNU ld puts `.text` and
+/// a section placed 4 KiB later into one `PT_LOAD` with the gap as zeros in the file, and objcopy's HEX has no
+/// records for that gap. Reading the gap as data would make the ELF and objcopy's HEX of it differ, and would
+/// program zeros over flash the firmware never meant to touch. An ELF without section headers falls back to
+/// whole segments.
 public enum ELFReader {
     /// More program headers than any firmware has; a hostile count above it is refused before anything is read.
     public static let maxProgramHeaders = 4096
+    /// Section indexes from 0xFF00 are reserved, so no ordinary ELF has more sections.
+    public static let maxSections = 0xFF00
 
     static let headerSize = 52
     static let programHeaderSize = 32
@@ -50,6 +58,7 @@ public enum ELFReader {
             throw fail(42, "program headers are \(entrySize) bytes; ELF32 program headers are 32")
         }
         let table = try source.readExactly(at: tableOffset, count: count * entrySize, what: "the program header table")
+        let sections = try contentSections(source, header: fields)
         var segments: [Segment] = []
         for index in 0..<count {
             let headerOffset = tableOffset + UInt64(index * entrySize)
@@ -67,10 +76,42 @@ public enum ELFReader {
                 throw fail(headerOffset, "program header \(index) loads \(size) bytes at \(hex(address)), past the "
                     + "4 GiB address space")
             }
-            let bytes = try source.readExactly(at: fileOffset, count: Int(size), what: "segment \(index)")
-            segments.append(Segment(address: address, bytes: bytes))
+            let inside = sections.filter { $0.lowerBound >= fileOffset && $0.upperBound <= fileOffset + size }
+            for part in inside.isEmpty ? [fileOffset..<(fileOffset + size)] : inside {
+                let what = inside.isEmpty ? "segment \(index)" : "a section of segment \(index)"
+                let bytes = try source.readExactly(at: part.lowerBound, count: Int(part.count), what: what)
+                segments.append(Segment(address: address + (part.lowerBound - fileOffset), bytes: bytes))
+            }
         }
         return try FirmwareImage(segments: segments, entry: entry == 0 ? nil : entry)
+    }
+}
+
+extension ELFReader {
+    /// The file ranges of sections that hold loadable bytes: `SHF_ALLOC`, not `SHT_NOBITS` or `SHT_NULL`, not empty.
+    static func contentSections(
+        _ source: any ByteSource, header: LittleEndian
+    ) throws(FirmwareImageError) -> [Range<UInt64>] {
+        let tableOffset = UInt64(header.u32(32))
+        let entrySize = Int(header.u16(46))
+        let count = Int(header.u16(48))
+        guard tableOffset != 0, count > 0 else { return [] }
+        guard count < maxSections, entrySize == 40 else {
+            throw .malformed(file: source.name, offset: 46, message: "the section header table (\(count) entries of "
+                + "\(entrySize) bytes) is not ELF32's; the file is corrupt")
+        }
+        let table = try source.readExactly(at: tableOffset, count: count * entrySize, what: "the section header table")
+        var result: [Range<UInt64>] = []
+        for index in 0..<count {
+            let section = LittleEndian(bytes: table, base: index * entrySize)
+            let type = section.u32(4)
+            let flags = section.u32(8)
+            let offset = UInt64(section.u32(16))
+            let size = UInt64(section.u32(20))
+            guard type != 0, type != 8, flags & 0x2 != 0, size > 0 else { continue }
+            result.append(offset..<(offset + size))
+        }
+        return result.sorted { $0.lowerBound < $1.lowerBound }
     }
 }
 
