@@ -69,7 +69,7 @@ public enum UF2 {
             }
             guard total > 0, UInt64(total) <= blockCount, number < total else {
                 throw fail(offset + 20, "block \(index) is numbered \(number) of \(total), but the file holds "
-                    + "\(blockCount) blocks; the block count is inconsistent")
+                    + "\(blockCount) blocks; the file is truncated or its block count is corrupt")
             }
             // Blocks come in runs numbered 0..<total; a new run may start only where the last one ended.
             if let previous, number != previous.number + 1 || total != previous.total {
