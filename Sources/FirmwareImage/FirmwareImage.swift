@@ -119,6 +119,20 @@ public struct FirmwareImage: Hashable, Sendable {
         return result
     }
 
+    /// The segments' ranges in address order: what a flash planner maps onto sectors. With `read(_:)` this is
+    /// the shape of the flash core's `FlashSource`, so `extension FirmwareImage: FlashSource {}` is all it takes.
+    public var ranges: [Range<UInt64>] { segments.map(\.range) }
+
+    /// The bytes of `range`, which must lie inside one segment (as the pieces of a flash plan do); empty
+    /// otherwise, which a flash core reports as a short read. The bytes are copied once, from the stored segment.
+    public func read(_ range: Range<UInt64>) -> [UInt8] {
+        guard let segment = segments(overlapping: range).first, segment.range.contains(range.lowerBound),
+              range.upperBound <= segment.end
+        else { return [] }
+        let start = Int(range.lowerBound - segment.address)
+        return Array(segment.bytes[start..<(start + range.count)])
+    }
+
     /// The segments that share at least one address with `range`, found by binary search.
     public func segments(overlapping range: Range<UInt64>) -> ArraySlice<Segment> {
         var low = 0

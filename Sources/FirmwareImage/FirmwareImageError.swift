@@ -35,8 +35,8 @@ public enum FirmwareImageError: Error, Equatable, Sendable, CustomStringConverti
         case .outputExists(let path):
             "\(path) already exists; pass --force to replace it"
         case .unknownFormat(let path):
-            "cannot tell the format of \(path) from its content or extension; "
-                + "pass --format elf|hex|srec|bin|uf2"
+            "cannot tell the format of \(path) from its content or extension; name it (elf, hex, srec, bin or "
+                + "uf2) with --input-format for an input or --format for an output"
         case .needsBaseAddress(let path):
             "\(path) is a raw binary with no addresses; pass --base ADDR (e.g. --base 0x08000000)"
         case .syntax(let file, let line, let message):
@@ -64,8 +64,11 @@ public enum FirmwareImageError: Error, Equatable, Sendable, CustomStringConverti
             return head + "; the nearest is \(area), which they overrun by \(past) bytes "
                 + "(image too large, or a linker script for a bigger part?)"
         }
-        return head + "; the nearest is \(area), \(nearest.range.lowerBound - bytes.lowerBound) bytes after "
-            + "their start (check the linker script's MEMORY origins against the board)"
+        if bytes.upperBound <= nearest.range.lowerBound {
+            return head + "; the nearest is \(area), \(nearest.range.lowerBound - bytes.upperBound) bytes above "
+                + "them (check the linker script's MEMORY origins against the board)"
+        }
+        return head + "; the nearest is \(area)"
     }
 }
 

@@ -27,7 +27,9 @@ public enum SRecord {
             let text = HexText.trimmed(raw)
             let line = lines.lineNumber
             guard !text.isEmpty else { continue }
-            func fail(_ message: String) -> FirmwareImageError { .syntax(file: source.name, line: line, message: message) }
+            func fail(_ message: String) -> FirmwareImageError {
+                .syntax(file: source.name, line: line, message: message)
+            }
             guard !terminated else {
                 throw fail("record after the termination record (S7, S8 or S9); the file was joined with another "
                     + "or is corrupt")

@@ -54,8 +54,10 @@ public enum UF2 {
         var previous: (number: UInt32, total: UInt32)?
         for index in 0..<blockCount {
             let offset = index * UInt64(blockSize)
-            let block = LittleEndian(bytes: try source.readExactly(at: offset, count: blockSize, what: "block \(index)"))
-            for (field, magic) in [(0, magicStart0), (4, magicStart1), (508, magicEnd)] where block.u32(field) != magic {
+            let bytes = try source.readExactly(at: offset, count: blockSize, what: "block \(index)")
+            let block = LittleEndian(bytes: bytes)
+            let magics = [(0, magicStart0), (4, magicStart1), (508, magicEnd)]
+            for (field, magic) in magics where block.u32(field) != magic {
                 throw fail(offset + UInt64(field), "block \(index) has \(hex(UInt64(block.u32(field)))) where the UF2 "
                     + "magic \(hex(UInt64(magic))) belongs; this is not a UF2 file or it is corrupt")
             }
@@ -65,7 +67,8 @@ public enum UF2 {
             let number = block.u32(20)
             let total = block.u32(24)
             guard payload <= maxPayload else {
-                throw fail(offset + 16, "block \(index) says \(payload) payload bytes; a block holds at most \(maxPayload)")
+                throw fail(offset + 16, "block \(index) says \(payload) payload bytes; a block holds at most "
+                    + "\(maxPayload)")
             }
             guard total > 0, UInt64(total) <= blockCount, number < total else {
                 throw fail(offset + 20, "block \(index) is numbered \(number) of \(total), but the file holds "

@@ -15,6 +15,8 @@ enum ErrorReporter {
         switch error {
         case let error as BoardCatalogError:
             return boardCatalog(error)
+        case let error as FirmwareImageError:
+            return firmwareImage(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
@@ -27,6 +29,19 @@ enum ErrorReporter {
         case .unreadable:
             Report(message: error.description, hint: nil, exitCode: .badInput)
         default:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// Bad or unreadable image files are bad input (2); only an output that cannot be written is the environment.
+    static func firmwareImage(_ error: FirmwareImageError) -> Report {
+        switch error {
+        case .unwritable:
+            Report(message: error.description, hint: "check the folder exists and is writable", exitCode: .environment)
+        case .unreadable, .outputExists, .unknownFormat, .needsBaseAddress, .syntax, .malformed,
+             .overlappingSegments, .addressOutOfRange, .cannotEncode, .outsideMemory:
             Report(message: error.description, hint: nil, exitCode: .badInput)
         }
     }

@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func binGapFillIsConfigurable() throws {
-        let image = try FirmwareImage(segments: [Segment(address: 0x10, bytes: [1]), Segment(address: 0x13, bytes: [2])])
+        let image = try FirmwareImage(segments: [Segment(address: 0x10, bytes: [1]),
+                                                 Segment(address: 0x13, bytes: [2])])
         #expect(try image.encoded(as: .bin) == [1, 0, 0, 2])
         #expect(try image.encoded(as: .bin, options: WriteOptions(bin: .init(gapFill: 0xFF))) == [1, 0xFF, 0xFF, 2])
     }

@@ -12,8 +12,10 @@ import Testing
                        loadable: $0.kind == .flash || $0.kind == .ram) }
 
     @Test func reportsTheRegionsTouched() throws {
-        let image = try FirmwareImage(segments: [Segment(address: 0x0800_0000, bytes: [UInt8](repeating: 0, count: 100)),
-                                                 Segment(address: 0x2000_0010, bytes: [1, 2])])
+        let image = try FirmwareImage(segments: [
+            Segment(address: 0x0800_0000, bytes: [UInt8](repeating: 0, count: 100)),
+            Segment(address: 0x2000_0010, bytes: [1, 2]),
+        ])
         let report = image.fit(in: Self.areas)
         #expect(report.fits)
         #expect(report.touched.map(\.area.name) == ["flash", "sram"])
@@ -23,7 +25,8 @@ import Testing
     }
 
     @Test func imageTooLargeNamesTheRegionAndTheBytesOutside() throws {
-        let image = try FirmwareImage(segments: [Segment(address: 0x0800_FF00, bytes: [UInt8](repeating: 0, count: 0x300))])
+        let bytes = [UInt8](repeating: 0, count: 0x300)
+        let image = try FirmwareImage(segments: [Segment(address: 0x0800_FF00, bytes: bytes)])
         let report = image.fit(in: Self.areas)
         #expect(report.outside == [0x0801_0000..<0x0801_0200])
         let error = #expect(throws: FirmwareImageError.self) { try image.checkFit(in: Self.areas) }
