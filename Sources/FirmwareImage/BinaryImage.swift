@@ -14,7 +14,7 @@ public enum BinaryImage {
     /// The whole file as one segment at `base`. The file is read in pieces into the one array that holds it.
     public static func read(_ source: any ByteSource, base: UInt64) throws(FirmwareImageError) -> FirmwareImage {
         guard base <= FirmwareImage.addressLimit, source.size <= FirmwareImage.addressLimit - base else {
-            throw .addressOutOfRange(base..<(base &+ source.size))
+            throw .addressOutOfRange(base..<saturatingSum(base, source.size))
         }
         let bytes = try source.readExactly(at: 0, count: Int(source.size), what: "the binary")
         return try FirmwareImage(segments: [Segment(address: base, bytes: bytes)])

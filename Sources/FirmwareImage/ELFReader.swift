@@ -60,6 +60,8 @@ public enum ELFReader {
         let table = try source.readExactly(at: tableOffset, count: count * entrySize, what: "the program header table")
         let sections = try contentSections(source, header: fields)
         var segments: [Segment] = []
+        // Program headers may point at the same file bytes many times; never read more than the file holds.
+        var budget = source.size
         for index in 0..<count {
             let headerOffset = tableOffset + UInt64(index * entrySize)
             let phdr = LittleEndian(bytes: table, base: index * entrySize)
@@ -76,8 +78,13 @@ public enum ELFReader {
                 throw fail(headerOffset, "program header \(index) loads \(size) bytes at \(hex(address)), past the "
                     + "4 GiB address space")
             }
-            let inside = sections.filter { $0.lowerBound >= fileOffset && $0.upperBound <= fileOffset + size }
+            let inside = contained(in: fileOffset..<(fileOffset + size), of: sections)
             for part in inside.isEmpty ? [fileOffset..<(fileOffset + size)] : inside {
+                guard UInt64(part.count) <= budget else {
+                    throw fail(headerOffset, "the program headers claim more bytes than the \(source.size)-byte file "
+                        + "holds; the file is corrupt")
+                }
+                budget -= UInt64(part.count)
                 let what = inside.isEmpty ? "segment \(index)" : "a section of segment \(index)"
                 let bytes = try source.readExactly(at: part.lowerBound, count: Int(part.count), what: what)
                 segments.append(Segment(address: address + (part.lowerBound - fileOffset), bytes: bytes))
@@ -112,6 +119,24 @@ extension ELFReader {
             result.append(offset..<(offset + size))
         }
         return result.sorted { $0.lowerBound < $1.lowerBound }
+    }
+}
+
+extension ELFReader {
+    /// The sections (sorted by offset) that lie wholly inside `range`, found by binary search.
+    static func contained(in range: Range<UInt64>, of sections: [Range<UInt64>]) -> [Range<UInt64>] {
+        var low = 0
+        var high = sections.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sections[middle].lowerBound < range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        var result: [Range<UInt64>] = []
+        while low < sections.count, sections[low].lowerBound < range.upperBound {
+            if sections[low].upperBound <= range.upperBound { result.append(sections[low]) }
+            low += 1
+        }
+        return result
     }
 }
 

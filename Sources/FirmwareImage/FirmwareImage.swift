@@ -43,7 +43,7 @@ public struct FirmwareImage: Hashable, Sendable {
         for segment in sorted {
             guard segment.address <= Self.addressLimit, UInt64(segment.count) <= Self.addressLimit - segment.address
             else {
-                throw .addressOutOfRange(segment.address..<(segment.address &+ UInt64(segment.count)))
+                throw .addressOutOfRange(segment.address..<saturatingSum(segment.address, UInt64(segment.count)))
             }
             if let previous = lastInput, segment.address < previous.upperBound {
                 throw .overlappingSegments(previous, segment.range)
@@ -194,6 +194,12 @@ public struct ChunkSequence: Sequence, Sendable {
     }
 
     public func makeIterator() -> Iterator { Iterator(sequence: self) }
+}
+
+/// `a + b`, or `UInt64.max` when that overflows: for describing hostile ranges without trapping.
+func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? .max : sum
 }
 
 func littleEndianBytes(_ value: UInt64) -> [UInt8] {

@@ -19,7 +19,7 @@ public struct MemoryArea: Hashable, Sendable, Codable {
         self.loadable = loadable
     }
 
-    public var range: Range<UInt64> { start..<(start + size) }
+    public var range: Range<UInt64> { start..<saturatingSum(start, size) }
 }
 
 /// Where an image's bytes land on a chip.

@@ -52,10 +52,15 @@ public enum UF2 {
         var segments = SegmentBuilder()
         var families: [UInt32] = []
         var previous: (number: UInt32, total: UInt32)?
+        var batch: [UInt8] = []
         for index in 0..<blockCount {
             let offset = index * UInt64(blockSize)
-            let bytes = try source.readExactly(at: offset, count: blockSize, what: "block \(index)")
-            let block = LittleEndian(bytes: bytes)
+            // Blocks are read 128 at a time: one read per 64 KiB, not one per block.
+            if index % 128 == 0 {
+                let count = Int(min(128, blockCount - index)) * blockSize
+                batch = try source.readExactly(at: offset, count: count, what: "blocks from \(index)")
+            }
+            let block = LittleEndian(bytes: batch, base: Int(index % 128) * blockSize)
             let magics = [(0, magicStart0), (4, magicStart1), (508, magicEnd)]
             for (field, magic) in magics where block.u32(field) != magic {
                 throw fail(offset + UInt64(field), "block \(index) has \(hex(UInt64(block.u32(field)))) where the UF2 "
@@ -94,7 +99,7 @@ public enum UF2 {
             guard address + UInt64(payload) <= FirmwareImage.addressLimit else {
                 throw fail(offset + 12, "block \(index) writes past the 4 GiB address space")
             }
-            segments.append(block.bytes[32..<(32 + payload)], at: address)
+            segments.append(batch[(block.base + 32)..<(block.base + 32 + payload)], at: address)
         }
         if let previous, previous.number + 1 != previous.total {
             throw fail(source.size, "the file ends at block \(previous.number) of \(previous.total); it is truncated")

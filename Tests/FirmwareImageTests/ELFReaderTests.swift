@@ -69,4 +69,23 @@ import Testing
         // p_paddr of the first program header set to 0xFFFFFFF0: 64 bytes from there pass 4 GiB.
         expectMalformed(patched(52 + 12, [0xF0, 0xFF, 0xFF, 0xFF]), at: 52, mentioning: ["4 GiB"])
     }
+
+    @Test func programHeadersThatReuseTheSameBytesCannotMultiplyTheAllocation() {
+        // 64 program headers, each loading the whole file at another address: 64 times the file size in total.
+        let count = 64
+        let size = 52 + 32 * count
+        var file: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 1, 1, 1] + [UInt8](repeating: 0, count: 9)
+        func append(_ value: UInt32, _ width: Int) {
+            file += (0..<width).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        }
+        for (value, width) in [(2, 2), (40, 2), (1, 4), (0, 4), (52, 4), (0, 4), (0, 4), (52, 2), (32, 2),
+                               (count, 2), (40, 2), (0, 2), (0, 2)] as [(Int, Int)] {
+            append(UInt32(value), width)
+        }
+        for index in 0..<count {
+            for value in [1, 0, index * 0x10000, index * 0x10000, size, size, 5, 4] { append(UInt32(value), 4) }
+        }
+        #expect(file.count == size)
+        expectMalformed(file, at: 52 + 32, mentioning: ["claim more bytes", "\(size)-byte file"])
+    }
 }
