@@ -26,6 +26,8 @@ enum ErrorReporter {
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
             return probeSelector(error)
+        case let error as FirmwareImageError:
+            return firmwareImage(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
@@ -62,6 +64,19 @@ enum ErrorReporter {
         case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
         case .unexpectedState, .malformedReply, .stuck, .badLayout:
             Report(message: error.description, hint: nil, exitCode: .environment)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// Bad or unreadable image files are bad input (2); only an output that cannot be written is the environment.
+    static func firmwareImage(_ error: FirmwareImageError) -> Report {
+        switch error {
+        case .unwritable:
+            Report(message: error.description, hint: "check the folder exists and is writable", exitCode: .environment)
+        case .unreadable, .outputExists, .unknownFormat, .needsBaseAddress, .syntax, .malformed,
+             .overlappingSegments, .addressOutOfRange, .cannotEncode, .outsideMemory:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
         }
     }
 }
