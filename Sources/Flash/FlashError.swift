@@ -29,8 +29,8 @@ public enum FlashError: Error, CustomStringConvertible {
             }
             return text + ". Nothing was written: link the image for this board or pick the right --board."
         case .verifyMismatch(let address, let expected, let actual):
-            return "verify failed at \(hex(address)): wrote \(hex(UInt64(expected), width: 2)), read back "
-                + "\(hex(UInt64(actual), width: 2)). The flash may be worn or write-protected; run the flash again with --full."
+            return "verify failed at \(hex(address)): the image has \(hex(UInt64(expected), width: 2)) but the device holds "
+                + "\(hex(UInt64(actual), width: 2)); flash again, and if it persists the sector may be worn or write-protected"
         case .targetFailed(let operation, let address, let underlying):
             return "\(operation) at \(hex(address)) failed: \(underlying)"
         case .unsupported(let what):
