@@ -130,7 +130,8 @@ static void discard_urb(rig_device *device, UMockdevIoctlClient *client, UMockde
     if (arg->data_len >= (gint)sizeof(gpointer)) memcpy(&address, arg->data, sizeof(gpointer));
     for (GList *item = device->urbs; item != NULL; item = item->next) {
         rig_urb *urb = item->data;
-        if (urb->data->client_addr == address && !urb->done) {
+        // A URB still on the bus (pending, or done but not yet due) can be taken back; a finished one cannot.
+        if (urb->data->client_addr == address && (!urb->done || urb->ready_at > g_get_monotonic_time())) {
             struct usbdevfs_urb *u = urb_struct(urb);
             u->status = -ENOENT;
             u->actual_length = 0;
@@ -287,7 +288,16 @@ static gboolean handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *cl
 
 rig_testbed *rig_testbed_new(char **error) {
     rig_testbed *testbed = g_new0(rig_testbed, 1);
+    // umockdev points this process's UMOCKDEV_DIR at the new testbed; only the child should see it (the rig
+    // passes it explicitly), so the previous value is put back.
+    char *previous = g_strdup(g_getenv("UMOCKDEV_DIR"));
     testbed->testbed = umockdev_testbed_new();
+    if (previous != NULL) {
+        g_setenv("UMOCKDEV_DIR", previous, TRUE);
+    } else {
+        g_unsetenv("UMOCKDEV_DIR");
+    }
+    g_free(previous);
     if (testbed->testbed == NULL) {
         if (error) *error = g_strdup("umockdev could not create a testbed");
         g_free(testbed);
@@ -349,15 +359,25 @@ int rig_testbed_run(rig_testbed *testbed, char *const *argv, char *const *envp, 
         if (error) *error = describe("cannot start the command", failure);
         return -1;
     }
-    testbed->loop = g_main_loop_new(NULL, FALSE);
-    guint watch = g_child_watch_add(testbed->child, child_exited, testbed);
-    guint interrupt = g_unix_signal_add(SIGINT, forward_interrupt, testbed);
-    guint terminate = g_unix_signal_add(SIGTERM, forward_terminate, testbed);
+    // A private context, so several testbeds can run at once in one process (the in-process tests do).
+    GMainContext *context = g_main_context_new();
+    testbed->loop = g_main_loop_new(context, FALSE);
+    GSource *sources[3] = {
+        g_child_watch_source_new(testbed->child),
+        g_unix_signal_source_new(SIGINT),
+        g_unix_signal_source_new(SIGTERM),
+    };
+    g_source_set_callback(sources[0], G_SOURCE_FUNC(child_exited), testbed, NULL);
+    g_source_set_callback(sources[1], forward_interrupt, testbed, NULL);
+    g_source_set_callback(sources[2], forward_terminate, testbed, NULL);
+    for (int index = 0; index < 3; index++) g_source_attach(sources[index], context);
     g_main_loop_run(testbed->loop);
-    (void)watch;
-    g_source_remove(interrupt);
-    g_source_remove(terminate);
+    for (int index = 0; index < 3; index++) {
+        g_source_destroy(sources[index]);
+        g_source_unref(sources[index]);
+    }
     g_main_loop_unref(testbed->loop);
+    g_main_context_unref(context);
     testbed->loop = NULL;
     return testbed->status;
 }

@@ -36,12 +36,11 @@ public final class VirtualRig {
     public let clock: VirtualClock
 
     /// Builds every device model first, so a bad board or kind fails before anything is created.
-    public init(specs: [DeviceSpec], catalog: BoardCatalog, options: Options) throws {
-        clock = VirtualClock(timeScale: options.timeScale)
+    public convenience init(specs: [DeviceSpec], catalog: BoardCatalog, options: Options) throws {
+        let clock = VirtualClock(timeScale: options.timeScale)
         let store = options.stateDirectory.map(FlashStateStore.init(directory:))
-        var attached: [Attached] = []
+        var entries: [(spec: DeviceSpec, serial: String, model: USBDeviceModel)] = []
         var ordinals: [String: Int] = [:]
-        var layout = try BusLayout(specs: specs)
         for spec in specs {
             guard let factory = VirtualDeviceRegistry.factories[spec.kind] else {
                 throw VirtualRigError.unknownKind(spec.kind, known: VirtualDeviceRegistry.kinds)
@@ -58,12 +57,29 @@ public final class VirtualRig {
             let serial = spec.serial
                 ?? VirtualDeviceRegistry.defaultSerial(kind: spec.kind, board: spec.board, ordinal: ordinal)
             let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, clock: clock, store: store)
-            let server = USBDeviceServer(model: try factory(context), clock: clock)
-            let location = layout.place(spec)
-            let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
-            attached.append(Attached(spec: spec, serial: serial, record: record, server: server))
+            entries.append((spec, serial, try factory(context)))
         }
-        devices = attached
+        try self.init(entries: entries, clock: clock)
+    }
+
+    /// Models built by the caller (tests, in-process fakes), each at its port path or the next free port.
+    public convenience init(models: [(model: USBDeviceModel, port: String?)], timeScale: Double = 0) throws {
+        let entries = models.map { entry in
+            (spec: DeviceSpec(kind: "custom", board: "custom", port: entry.port), serial: "",
+             model: entry.model)
+        }
+        try self.init(entries: entries, clock: VirtualClock(timeScale: timeScale))
+    }
+
+    private init(entries: [(spec: DeviceSpec, serial: String, model: USBDeviceModel)], clock: VirtualClock) throws {
+        self.clock = clock
+        var layout = try BusLayout(specs: entries.map(\.spec))
+        devices = entries.map { entry in
+            let server = USBDeviceServer(model: entry.model, clock: clock)
+            let location = layout.place(entry.spec)
+            let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
+            return Attached(spec: entry.spec, serial: entry.serial, record: record, server: server)
+        }
         hubs = layout.hubLocations.map { location in
             let server = USBDeviceServer(model: USBHubModel(), clock: VirtualClock(timeScale: 0))
             return (Self.record(for: server, at: location, number: layout.number(on: location.bus)), server)
