@@ -90,7 +90,8 @@ public final class VirtualRig {
         -> SysfsRecord
     {
         let strings = server.model.strings
-        let descriptor = server.model.deviceDescriptor
+        // A model with a short device descriptor still gets a record; the host will reject it, as it would.
+        let descriptor = server.model.deviceDescriptor + [UInt8](repeating: 0, count: 18)
         let word = { (index: Int) in UInt16(descriptor[index]) | UInt16(descriptor[index + 1]) << 8 }
         return SysfsRecord(
             bus: location.bus, device: number, ports: location.ports, vendorID: word(8), productID: word(10),
