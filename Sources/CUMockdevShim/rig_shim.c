@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include <glib-unix.h>
 #include <linux/usbdevice_fs.h>
 #include <umockdev.h>
 
@@ -32,9 +31,7 @@ struct rig_testbed {
     UMockdevTestbed *testbed;
     char *root;
     GPtrArray *devices;
-    GMainLoop *loop;
     GPid child;
-    int status;
 };
 
 static char *describe(const char *what, GError *error) {
@@ -329,57 +326,49 @@ int rig_testbed_add_device(rig_testbed *testbed, const char *devnode, const char
     return 0;
 }
 
-static void child_exited(GPid pid, gint status, gpointer user_data) {
-    rig_testbed *testbed = user_data;
-    if (WIFEXITED(status)) {
-        testbed->status = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        testbed->status = 128 + WTERMSIG(status);
-    } else {
-        testbed->status = 1;
-    }
-    g_spawn_close_pid(pid);
-    testbed->child = 0;
-    g_main_loop_quit(testbed->loop);
+// The child whose SIGINT/SIGTERM the rig forwards; only touched by the handler and rig_testbed_run.
+static volatile pid_t forwarded_child = 0;
+
+static void forward_signal(int signal_number) {
+    if (forwarded_child > 0) kill(forwarded_child, signal_number);
 }
 
-static gboolean forward_signal(gpointer user_data, int signal_number) {
-    rig_testbed *testbed = user_data;
-    if (testbed->child > 0) kill(testbed->child, signal_number);
-    return G_SOURCE_CONTINUE;
-}
-
-static gboolean forward_interrupt(gpointer user_data) { return forward_signal(user_data, SIGINT); }
-static gboolean forward_terminate(gpointer user_data) { return forward_signal(user_data, SIGTERM); }
-
-int rig_testbed_run(rig_testbed *testbed, char *const *argv, char *const *envp, char **error) {
+int rig_testbed_run(rig_testbed *testbed, char *const *argv, char *const *envp, int forward_signals, char **error) {
     GError *failure = NULL;
     GSpawnFlags flags = G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN;
     if (!g_spawn_async(NULL, (char **)argv, (char **)envp, flags, NULL, NULL, &testbed->child, &failure)) {
         if (error) *error = describe("cannot start the command", failure);
         return -1;
     }
-    // A private context, so several testbeds can run at once in one process (the in-process tests do).
-    GMainContext *context = g_main_context_new();
-    testbed->loop = g_main_loop_new(context, FALSE);
-    GSource *sources[3] = {
-        g_child_watch_source_new(testbed->child),
-        g_unix_signal_source_new(SIGINT),
-        g_unix_signal_source_new(SIGTERM),
-    };
-    g_source_set_callback(sources[0], G_SOURCE_FUNC(child_exited), testbed, NULL);
-    g_source_set_callback(sources[1], forward_interrupt, testbed, NULL);
-    g_source_set_callback(sources[2], forward_terminate, testbed, NULL);
-    for (int index = 0; index < 3; index++) g_source_attach(sources[index], context);
-    g_main_loop_run(testbed->loop);
-    for (int index = 0; index < 3; index++) {
-        g_source_destroy(sources[index]);
-        g_source_unref(sources[index]);
+    struct sigaction previous_interrupt, previous_terminate;
+    if (forward_signals) {
+        struct sigaction action;
+        memset(&action, 0, sizeof(action));
+        action.sa_handler = forward_signal;
+        sigemptyset(&action.sa_mask);
+        forwarded_child = testbed->child;
+        sigaction(SIGINT, &action, &previous_interrupt);
+        sigaction(SIGTERM, &action, &previous_terminate);
     }
-    g_main_loop_unref(testbed->loop);
-    g_main_context_unref(context);
-    testbed->loop = NULL;
-    return testbed->status;
+    // umockdev serves the ioctls on its own worker thread and main context, so this thread only waits. A plain
+    // waitpid rather than a GLib child watch: that would take over SIGCHLD for the whole process, which a host
+    // process (the test runner) may rely on for its own children.
+    int status = 0;
+    pid_t done;
+    do {
+        done = waitpid(testbed->child, &status, 0);
+    } while (done < 0 && errno == EINTR);
+    if (forward_signals) {
+        sigaction(SIGINT, &previous_interrupt, NULL);
+        sigaction(SIGTERM, &previous_terminate, NULL);
+        forwarded_child = 0;
+    }
+    g_spawn_close_pid(testbed->child);
+    testbed->child = 0;
+    if (done < 0) return 1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
 }
 
 void rig_testbed_free(rig_testbed *testbed) {

@@ -101,9 +101,12 @@ public final class VirtualRig {
 
     /// Creates the testbed, runs `command` under umockdev's preload until it exits, persists every device's
     /// state, and returns the command's exit status.
-    public func run(_ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws -> Int32
-    {
+    /// With `forwardSignals`, Ctrl-C or a SIGTERM to this process reaches the command (the CLI wants that; a
+    /// test runner hosting a rig does not).
+    public func run(
+        _ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        forwardSignals: Bool = false
+    ) throws -> Int32 {
         guard !command.isEmpty else { throw VirtualRigError.commandNotStarted("no command given after '--'") }
         var message: UnsafeMutablePointer<CChar>?
         guard let testbed = rig_testbed_new(&message) else {
@@ -126,7 +129,7 @@ public final class VirtualRig {
         }
         let status = withCStrings(command) { argv in
             withCStrings(childEnvironment.map { "\($0.key)=\($0.value)" }) { envp in
-                rig_testbed_run(testbed, argv, envp, &message)
+                rig_testbed_run(testbed, argv, envp, forwardSignals ? 1 : 0, &message)
             }
         }
         var failures: [Error] = []
