@@ -6,6 +6,8 @@ public struct VirtualDeviceContext {
     public var spec: DeviceSpec
     /// The serial to use: the spec's, or a default that is stable across runs and distinct per device.
     public var serial: String
+    /// What the device's state file is named after: the serial, plus the port when twins share it.
+    public var stateName: String
     public var clock: VirtualClock
     public var store: FlashStateStore?
 }

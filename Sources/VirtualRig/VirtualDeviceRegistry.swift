@@ -62,7 +62,7 @@ public enum VirtualDeviceRegistry {
         -> (() throws -> Void)?
     {
         guard let store = context.store else { return nil }
-        let path = store.path(kind: context.spec.kind, board: context.board.id, serial: context.serial)
+        let path = store.path(kind: context.spec.kind, board: context.board.id, serial: context.stateName)
         try store.load(into: flash, path: path)
         return { try store.save(flash, path: path) }
     }

@@ -40,8 +40,13 @@ public final class VirtualRig {
         let clock = VirtualClock(timeScale: options.timeScale)
         let store = options.stateDirectory.map(FlashStateStore.init(directory:))
         var entries: [(spec: DeviceSpec, serial: String, model: USBDeviceModel)] = []
-        var ordinals: [String: Int] = [:]
-        for spec in specs {
+        let serials = Self.serials(for: specs)
+        var twins: [String: Int] = [:]
+        for (spec, serial) in zip(specs, serials) {
+            twins["\(spec.kind):\(spec.board):\(serial)", default: 0] += 1
+        }
+        var twinOrdinals: [String: Int] = [:]
+        for (spec, serial) in zip(specs, serials) {
             guard let factory = VirtualDeviceRegistry.factories[spec.kind] else {
                 throw VirtualRigError.unknownKind(spec.kind, known: VirtualDeviceRegistry.kinds)
             }
@@ -51,15 +56,31 @@ public final class VirtualRig {
             } catch {
                 throw VirtualRigError.catalog(error.description)
             }
-            let key = "\(spec.kind):\(spec.board)"
-            let ordinal = ordinals[key, default: 0]
-            ordinals[key] = ordinal + 1
-            let serial = spec.serial
-                ?? VirtualDeviceRegistry.defaultSerial(kind: spec.kind, board: spec.board, ordinal: ordinal)
-            let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, clock: clock, store: store)
+            // Devices that share kind, board and serial (allowed on different ports) keep separate state files.
+            let key = "\(spec.kind):\(spec.board):\(serial)"
+            var stateName = serial
+            if twins[key, default: 0] > 1 {
+                let twin = twinOrdinals[key, default: 0]
+                twinOrdinals[key] = twin + 1
+                stateName += "-" + (spec.port.map { "port" + $0 } ?? "twin\(twin)")
+            }
+            let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, stateName: stateName,
+                                               clock: clock, store: store)
             entries.append((spec, serial, try factory(context)))
         }
         try self.init(entries: entries, clock: clock)
+    }
+
+    /// Each spec's serial, or a default that is stable across runs and distinct per kind, board and position.
+    private static func serials(for specs: [DeviceSpec]) -> [String] {
+        var ordinals: [String: Int] = [:]
+        return specs.map { spec in
+            let key = "\(spec.kind):\(spec.board)"
+            let ordinal = ordinals[key, default: 0]
+            ordinals[key] = ordinal + 1
+            return spec.serial
+                ?? VirtualDeviceRegistry.defaultSerial(kind: spec.kind, board: spec.board, ordinal: ordinal)
+        }
     }
 
     /// Models built by the caller (tests, in-process fakes), each at its port path or the next free port.

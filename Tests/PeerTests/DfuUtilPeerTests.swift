@@ -58,6 +58,17 @@ import Testing
         #expect(try Data(contentsOf: folder.appendingPathComponent("x.bin")).allSatisfy { $0 == 0xFF })
     }
 
+    @Test func twinsWithOneSerialKeepSeparateFlash() throws {
+        let state = folder.appendingPathComponent("state")
+        try RigProcess.firmware(count: 2_048, seed: 9).write(to: folder.appendingPathComponent("fw.bin"))
+        let twins = ["dfuse:stm32f4-discovery:serial=TWIN:port=1-3", "dfuse:stm32f4-discovery:serial=TWIN:port=1-4"]
+        let download = try rig(twins, state: state,
+                               ["dfu-util", "-p", "1-4", "-a", "0", "-s", "0x08000000", "-D", "fw.bin"])
+        #expect(download.status == 0, "\(download.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: state.path).sorted()
+        #expect(files == ["dfuse-stm32f4-discovery-TWIN-port1-4.flash"])
+    }
+
     @Test func identicalSerialsOnDifferentPortsAreBothListed() throws {
         let result = try rig(["dfuse:stm32f4-discovery:serial=SAME:port=1-3", "dfuse:stm32f4-discovery:serial=SAME"],
                              ["dfu-util", "-l"])
