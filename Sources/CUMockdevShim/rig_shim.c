@@ -45,7 +45,8 @@ static struct usbdevfs_urb *urb_struct(rig_urb *urb) { return (struct usbdevfs_u
 // Runs the device callback for a freshly submitted URB. IN bulk URBs with nothing to send stay pending.
 static void rig_urb_run(rig_device *device, rig_urb *urb) {
     struct usbdevfs_urb *u = urb_struct(urb);
-    uint8_t *buffer = u->buffer;
+    // Only a resolved buffer points into local memory; an empty one still holds the client's address.
+    uint8_t *buffer = u->buffer_length > 0 ? u->buffer : NULL;
     uint64_t delay = 0;
     int result;
     if (u->type == USBDEVFS_URB_TYPE_CONTROL) {
@@ -85,7 +86,13 @@ static void submit_urb(rig_device *device, UMockdevIoctlClient *client, UMockdev
         // The child stays referenced by `data`; only the pointer inside the URB matters from here on.
         UMockdevIoctlData *buffer =
             umockdev_ioctl_data_resolve(data, offsetof(struct usbdevfs_urb, buffer), u->buffer_length, NULL);
-        if (buffer != NULL) g_object_unref(buffer);
+        if (buffer == NULL) {
+            // Unresolved, u->buffer would still hold the client's address, which means nothing here.
+            g_object_unref(data);
+            umockdev_ioctl_client_complete(client, -1, EFAULT);
+            return;
+        }
+        g_object_unref(buffer);
     }
     rig_urb *urb = g_new0(rig_urb, 1);
     urb->data = data;
