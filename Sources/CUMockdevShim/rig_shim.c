@@ -17,9 +17,18 @@
 // with `buffer` already resolved to local memory.
 typedef struct {
     UMockdevIoctlData *data;
+    // The connection (one per open file) that submitted it: only that one may reap or discard it, because the
+    // URB's memory lives in that process.
+    UMockdevIoctlClient *client;
     gboolean done;
     gint64 ready_at;
 } rig_urb;
+
+static void rig_urb_free(rig_urb *urb) {
+    g_object_unref(urb->data);
+    g_object_unref(urb->client);
+    g_free(urb);
+}
 
 typedef struct {
     rig_device_callbacks callbacks;
@@ -96,6 +105,7 @@ static void submit_urb(rig_device *device, UMockdevIoctlClient *client, UMockdev
     }
     rig_urb *urb = g_new0(rig_urb, 1);
     urb->data = data;
+    urb->client = g_object_ref(client);
     device->urbs = g_list_append(device->urbs, urb);
     rig_urb_run(device, urb);
     umockdev_ioctl_client_complete(client, 0, 0);
@@ -106,6 +116,7 @@ static void reap_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIo
     rig_urb *found = NULL;
     for (GList *item = device->urbs; item != NULL; item = item->next) {
         rig_urb *urb = item->data;
+        if (urb->client != client) continue;
         if (!urb->done) rig_urb_run(device, urb);
         if (urb->done && urb->ready_at <= now) {
             found = urb;
@@ -125,8 +136,7 @@ static void reap_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIo
         umockdev_ioctl_client_complete(client, 0, 0);
         g_object_unref(pointer);
     }
-    g_object_unref(found->data);
-    g_free(found);
+    rig_urb_free(found);
 }
 
 static void discard_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIoctlData *arg) {
@@ -135,7 +145,8 @@ static void discard_urb(rig_device *device, UMockdevIoctlClient *client, UMockde
     for (GList *item = device->urbs; item != NULL; item = item->next) {
         rig_urb *urb = item->data;
         // A URB still on the bus (pending, or done but not yet due) can be taken back; a finished one cannot.
-        if (urb->data->client_addr == address && (!urb->done || urb->ready_at > g_get_monotonic_time())) {
+        if (urb->client == client && urb->data->client_addr == address &&
+            (!urb->done || urb->ready_at > g_get_monotonic_time())) {
             struct usbdevfs_urb *u = urb_struct(urb);
             u->status = -ENOENT;
             u->actual_length = 0;
@@ -222,6 +233,22 @@ static void answer_u32(UMockdevIoctlClient *client, UMockdevIoctlData *arg, guin
     memcpy(out->data, &value, sizeof(value));
     umockdev_ioctl_client_complete(client, 0, 0);
     g_object_unref(out);
+}
+
+// A process closed the device (or exited) with URBs in flight: they can never be reaped now.
+static void client_vanished(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer user_data) {
+    (void)handler;
+    rig_device *device = user_data;
+    GList *item = device->urbs;
+    while (item != NULL) {
+        GList *next = item->next;
+        rig_urb *urb = item->data;
+        if (urb->client == client) {
+            rig_urb_free(urb);
+            device->urbs = g_list_delete_link(device->urbs, item);
+        }
+        item = next;
+    }
 }
 
 static gboolean handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer user_data) {
@@ -321,6 +348,7 @@ int rig_testbed_add_device(rig_testbed *testbed, const char *devnode, const char
     device->callbacks = *callbacks;
     device->handler = umockdev_ioctl_base_new();
     g_signal_connect(device->handler, "handle-ioctl", G_CALLBACK(handle_ioctl), device);
+    g_signal_connect(device->handler, "client-vanished", G_CALLBACK(client_vanished), device);
     g_ptr_array_add(testbed->devices, device);
     if (!umockdev_testbed_attach_ioctl(testbed->testbed, devnode, device->handler, &failure)) {
         if (error) *error = describe("cannot attach the ioctl handler", failure);
@@ -384,12 +412,7 @@ void rig_testbed_free(rig_testbed *testbed) {
     g_clear_object(&testbed->testbed);
     for (guint index = 0; index < testbed->devices->len; index++) {
         rig_device *device = g_ptr_array_index(testbed->devices, index);
-        for (GList *item = device->urbs; item != NULL; item = item->next) {
-            rig_urb *urb = item->data;
-            g_object_unref(urb->data);
-            g_free(urb);
-        }
-        g_list_free(device->urbs);
+        g_list_free_full(device->urbs, (GDestroyNotify)rig_urb_free);
         g_clear_object(&device->handler);
         g_free(device);
     }
