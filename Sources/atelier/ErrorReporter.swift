@@ -3,6 +3,7 @@ import BoardCatalog
 import FirmwareImage
 import Flash
 import Programmers
+import USB
 
 /// The one place that turns a library error into a message, an optional hint and an exit code.
 enum ErrorReporter {
@@ -21,10 +22,24 @@ enum ErrorReporter {
             return flash(error)
         case let error as DFUError:
             return dfu(error)
+        case let error as USBError:
+            return Report(message: error.message, hint: error.hint, exitCode: .environment)
+        case let error as ProbeSelectorError:
+            return probeSelector(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
             return nil
+        }
+    }
+
+    /// A malformed or ambiguous selector is the user's to fix (2); no probe attached is the environment (3).
+    private static func probeSelector(_ error: ProbeSelectorError) -> Report {
+        switch error {
+        case .invalid, .ambiguous:
+            Report(message: error.message, hint: error.hint, exitCode: .badInput)
+        case .noProbe, .noMatch:
+            Report(message: error.message, hint: error.hint, exitCode: .environment)
         }
     }
 
