@@ -2,12 +2,16 @@ import Foundation
 import Testing
 
 /// dfu-util 0.11, unmodified, judges the DfuSe and DFU models through `atelier-rig exec`.
-@Suite struct DfuUtilPeerTests {
+@Suite final class DfuUtilPeerTests {
     let folder: URL
 
     init() throws {
         try RigProcess.requireTool("dfu-util", package: "dfu-util")
         folder = try RigProcess.temporaryFolder()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
     }
 
     private func rig(_ devices: [String], state: URL? = nil, timeScale: String = "0", _ command: [String]) throws
