@@ -1,16 +1,6 @@
 import BoardCatalog
 import Foundation
 
-/// What a device factory gets: the board, the spec, the default serial, and the rig-wide clock and state.
-public struct VirtualDeviceContext {
-    public var board: Board
-    public var spec: DeviceSpec
-    /// The serial to use: the spec's, or a default that is stable across runs and distinct per device.
-    public var serial: String
-    public var clock: VirtualClock
-    public var store: FlashStateStore?
-}
-
 /// The device kinds the rig models, by name. A new kind (`stlink`, `cmsis-dap`, …) adds one entry here and
 /// one model type; nothing else changes.
 public enum VirtualDeviceRegistry {
@@ -72,7 +62,7 @@ public enum VirtualDeviceRegistry {
         -> (() throws -> Void)?
     {
         guard let store = context.store else { return nil }
-        let path = store.path(kind: context.spec.kind, board: context.board.id, serial: context.serial)
+        let path = store.path(kind: context.spec.kind, board: context.board.id, serial: context.stateName)
         try store.load(into: flash, path: path)
         return { try store.save(flash, path: path) }
     }

@@ -36,13 +36,17 @@ public final class VirtualRig {
     public let clock: VirtualClock
 
     /// Builds every device model first, so a bad board or kind fails before anything is created.
-    public init(specs: [DeviceSpec], catalog: BoardCatalog, options: Options) throws {
-        clock = VirtualClock(timeScale: options.timeScale)
+    public convenience init(specs: [DeviceSpec], catalog: BoardCatalog, options: Options) throws {
+        let clock = VirtualClock(timeScale: options.timeScale)
         let store = options.stateDirectory.map(FlashStateStore.init(directory:))
-        var attached: [Attached] = []
-        var ordinals: [String: Int] = [:]
-        var layout = try BusLayout(specs: specs)
-        for spec in specs {
+        var entries: [(spec: DeviceSpec, serial: String, model: USBDeviceModel)] = []
+        let serials = Self.serials(for: specs)
+        var twins: [String: Int] = [:]
+        for (spec, serial) in zip(specs, serials) {
+            twins["\(spec.kind):\(spec.board):\(serial)", default: 0] += 1
+        }
+        var twinOrdinals: [String: Int] = [:]
+        for (spec, serial) in zip(specs, serials) {
             guard let factory = VirtualDeviceRegistry.factories[spec.kind] else {
                 throw VirtualRigError.unknownKind(spec.kind, known: VirtualDeviceRegistry.kinds)
             }
@@ -52,18 +56,51 @@ public final class VirtualRig {
             } catch {
                 throw VirtualRigError.catalog(error.description)
             }
+            // Devices that share kind, board and serial (allowed on different ports) keep separate state files.
+            let key = "\(spec.kind):\(spec.board):\(serial)"
+            var stateName = serial
+            if twins[key, default: 0] > 1 {
+                let twin = twinOrdinals[key, default: 0]
+                twinOrdinals[key] = twin + 1
+                stateName += "-" + (spec.port.map { "port" + $0 } ?? "twin\(twin)")
+            }
+            let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, stateName: stateName,
+                                               clock: clock, store: store)
+            entries.append((spec, serial, try factory(context)))
+        }
+        try self.init(entries: entries, clock: clock)
+    }
+
+    /// Each spec's serial, or a default that is stable across runs and distinct per kind, board and position.
+    private static func serials(for specs: [DeviceSpec]) -> [String] {
+        var ordinals: [String: Int] = [:]
+        return specs.map { spec in
             let key = "\(spec.kind):\(spec.board)"
             let ordinal = ordinals[key, default: 0]
             ordinals[key] = ordinal + 1
-            let serial = spec.serial
+            return spec.serial
                 ?? VirtualDeviceRegistry.defaultSerial(kind: spec.kind, board: spec.board, ordinal: ordinal)
-            let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, clock: clock, store: store)
-            let server = USBDeviceServer(model: try factory(context), clock: clock)
-            let location = layout.place(spec)
-            let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
-            attached.append(Attached(spec: spec, serial: serial, record: record, server: server))
         }
-        devices = attached
+    }
+
+    /// Models built by the caller (tests, in-process fakes), each at its port path or the next free port.
+    public convenience init(models: [(model: USBDeviceModel, port: String?)], timeScale: Double = 0) throws {
+        let entries = models.map { entry in
+            (spec: DeviceSpec(kind: "custom", board: "custom", port: entry.port), serial: "",
+             model: entry.model)
+        }
+        try self.init(entries: entries, clock: VirtualClock(timeScale: timeScale))
+    }
+
+    private init(entries: [(spec: DeviceSpec, serial: String, model: USBDeviceModel)], clock: VirtualClock) throws {
+        self.clock = clock
+        var layout = try BusLayout(specs: entries.map(\.spec))
+        devices = entries.map { entry in
+            let server = USBDeviceServer(model: entry.model, clock: clock)
+            let location = layout.place(entry.spec)
+            let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
+            return Attached(spec: entry.spec, serial: entry.serial, record: record, server: server)
+        }
         hubs = layout.hubLocations.map { location in
             let server = USBDeviceServer(model: USBHubModel(), clock: VirtualClock(timeScale: 0))
             return (Self.record(for: server, at: location, number: layout.number(on: location.bus)), server)
@@ -74,7 +111,8 @@ public final class VirtualRig {
         -> SysfsRecord
     {
         let strings = server.model.strings
-        let descriptor = server.model.deviceDescriptor
+        // A model with a short device descriptor still gets a record; the host will reject it, as it would.
+        let descriptor = server.model.deviceDescriptor + [UInt8](repeating: 0, count: 18)
         let word = { (index: Int) in UInt16(descriptor[index]) | UInt16(descriptor[index + 1]) << 8 }
         return SysfsRecord(
             bus: location.bus, device: number, ports: location.ports, vendorID: word(8), productID: word(10),
@@ -84,9 +122,12 @@ public final class VirtualRig {
 
     /// Creates the testbed, runs `command` under umockdev's preload until it exits, persists every device's
     /// state, and returns the command's exit status.
-    public func run(_ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws -> Int32
-    {
+    /// With `forwardSignals`, Ctrl-C or a SIGTERM to this process reaches the command (the CLI wants that; a
+    /// test runner hosting a rig does not).
+    public func run(
+        _ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        forwardSignals: Bool = false
+    ) throws -> Int32 {
         guard !command.isEmpty else { throw VirtualRigError.commandNotStarted("no command given after '--'") }
         var message: UnsafeMutablePointer<CChar>?
         guard let testbed = rig_testbed_new(&message) else {
@@ -109,7 +150,7 @@ public final class VirtualRig {
         }
         let status = withCStrings(command) { argv in
             withCStrings(childEnvironment.map { "\($0.key)=\($0.value)" }) { envp in
-                rig_testbed_run(testbed, argv, envp, &message)
+                rig_testbed_run(testbed, argv, envp, forwardSignals ? 1 : 0, &message)
             }
         }
         var failures: [Error] = []

@@ -40,7 +40,7 @@ extension AtelierRig {
             let specs = try devices.map(DeviceSpec.init(parsing:))
             let rig = try VirtualRig(specs: specs, catalog: try loadCatalog(),
                                      options: .init(timeScale: timeScale, stateDirectory: state))
-            let status = try rig.run(command)
+            let status = try rig.run(command, forwardSignals: true)
             throw ExitCode(status)
         }
 

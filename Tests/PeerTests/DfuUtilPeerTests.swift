@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// dfu-util 0.11, unmodified, judges the DfuSe and DFU models through `atelier-rig exec`.
-@Suite struct DfuUtilPeerTests {
+@Suite final class DfuUtilPeerTests {
     let folder: URL
 
     init() throws {
@@ -10,8 +10,14 @@ import Testing
         folder = try RigProcess.temporaryFolder()
     }
 
-    private func rig(_ devices: [String], state: URL? = nil, _ command: [String]) throws -> RigProcess.Result {
-        var arguments = ["exec", "--time-scale", "0"]
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func rig(_ devices: [String], state: URL? = nil, timeScale: String = "0", _ command: [String]) throws
+        -> RigProcess.Result
+    {
+        var arguments = ["exec", "--time-scale", timeScale]
         for device in devices { arguments += ["--device", device] }
         if let state { arguments += ["--state", state.path] }
         return try RigProcess.run(arguments + ["--"] + command, in: folder)
@@ -56,12 +62,51 @@ import Testing
         #expect(try Data(contentsOf: folder.appendingPathComponent("x.bin")).allSatisfy { $0 == 0xFF })
     }
 
+    @Test func twinsWithOneSerialKeepSeparateFlash() throws {
+        let state = folder.appendingPathComponent("state")
+        try RigProcess.firmware(count: 2_048, seed: 9).write(to: folder.appendingPathComponent("fw.bin"))
+        let twins = ["dfuse:stm32f4-discovery:serial=TWIN:port=1-3", "dfuse:stm32f4-discovery:serial=TWIN:port=1-4"]
+        let download = try rig(twins, state: state,
+                               ["dfu-util", "-p", "1-4", "-a", "0", "-s", "0x08000000", "-D", "fw.bin"])
+        #expect(download.status == 0, "\(download.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: state.path).sorted()
+        #expect(files == ["dfuse-stm32f4-discovery-TWIN-port1-4.flash"])
+    }
+
     @Test func identicalSerialsOnDifferentPortsAreBothListed() throws {
         let result = try rig(["dfuse:stm32f4-discovery:serial=SAME:port=1-3", "dfuse:stm32f4-discovery:serial=SAME"],
                              ["dfu-util", "-l"])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.stdout.contains("path=\"1-3\", alt=0"), "\(result.output)")
         #expect(result.stdout.contains("path=\"1-1\", alt=0"), "\(result.output)")
+    }
+
+    @Test func eachDeviceHasItsOwnFlashSelectedBySerial() throws {
+        let state = folder.appendingPathComponent("state")
+        let firmware = RigProcess.firmware(count: 5_000, seed: 3)
+        try firmware.write(to: folder.appendingPathComponent("fw.bin"))
+        let devices = ["dfuse:stm32f4-discovery:serial=AAAA00000001", "dfuse:stm32f4-discovery:serial=BBBB00000002"]
+        let download = try rig(devices, state: state,
+                               ["dfu-util", "-S", "BBBB00000002", "-a", "0", "-s", "0x08000000", "-D", "fw.bin"])
+        #expect(download.status == 0, "\(download.output)")
+        for (serial, written) in [("AAAA00000001", false), ("BBBB00000002", true)] {
+            let name = "\(serial).bin"
+            let upload = try rig(devices, state: state,
+                                 ["dfu-util", "-S", serial, "-a", "0", "-s", "0x08000000:5000", "-U", name])
+            #expect(upload.status == 0, "\(upload.output)")
+            let readBack = try Data(contentsOf: folder.appendingPathComponent(name))
+            #expect((readBack == firmware) == written, "device \(serial)")
+        }
+    }
+
+    @Test func timeScaleMakesTheChipTakeItsDatasheetTime() throws {
+        try RigProcess.firmware(count: 1_024, seed: 5).write(to: folder.appendingPathComponent("fw.bin"))
+        // The F407's 8 s mass erase at a twentieth of real time: dfu-util sleeps the 400 ms bwPollTimeout.
+        let started = Date()
+        let result = try rig(["dfuse:stm32f4-discovery"], timeScale: "0.05",
+                             ["dfu-util", "-a", "0", "-s", "0x08000000:mass-erase:force", "-D", "fw.bin"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(Date().timeIntervalSince(started) >= 0.4)
     }
 
     @Test func plainDFUBootloaderWritesAndReadsBack() throws {

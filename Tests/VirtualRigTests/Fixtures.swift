@@ -45,6 +45,8 @@ enum Fixtures {
 
     static func fixtureCatalog() throws -> BoardCatalog {
         let folder = try temporaryFolder()
+        // The catalog is read into memory, so the files can go at once.
+        defer { try? FileManager.default.removeItem(at: folder) }
         let chips = folder.appendingPathComponent("chips")
         try FileManager.default.createDirectory(at: chips, withIntermediateDirectories: true)
         try chipYAML.write(to: chips.appendingPathComponent("testchip.yaml"), atomically: true, encoding: .utf8)

@@ -47,10 +47,12 @@ const char *rig_testbed_root(const rig_testbed *testbed);
 int rig_testbed_add_device(rig_testbed *testbed, const char *devnode, const char *record,
                            const rig_device_callbacks *callbacks, char **error);
 
-/// Spawns `argv` (searched in PATH) with the environment `envp`, serves ioctls until it exits, and returns its
-/// exit status (128 + signal when killed). SIGINT and SIGTERM sent to the rig are forwarded to the child.
-/// Returns -1 with a message in `*error` when the command cannot be started.
-int rig_testbed_run(rig_testbed *testbed, char *const *argv, char *const *envp, char **error);
+/// Spawns `argv` (searched in the PATH of `envp`) with the environment `envp`, serves ioctls until it exits,
+/// and returns its exit status (128 + signal when killed). With `forward_signals`, SIGINT and SIGTERM sent to
+/// this process are passed on to the child while it runs. Returns -1 with a message in `*error` when the
+/// command cannot be started.
+int rig_testbed_run(rig_testbed *testbed, char *const *argv, char *const *envp, int forward_signals,
+                    char **error);
 
 /// Removes the testbed and its temporary folder.
 void rig_testbed_free(rig_testbed *testbed);

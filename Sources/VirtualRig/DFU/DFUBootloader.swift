@@ -1,4 +1,5 @@
 import BoardCatalog
+import Foundation
 
 /// A plain DFU 1.1 application bootloader (bcdDFUVersion 0x0110), as small USB bootloaders in application
 /// flash implement it: download blocks land one after the other from `base`, each sector erased the first time
@@ -47,7 +48,7 @@ public final class DFUBootloader: DFUDeviceModel {
     }
 
     override public var strings: [UInt8: String] {
-        [1: "atelier", 2: productName, 3: serial, 4: "Flash at 0x" + String(base, radix: 16, uppercase: true)]
+        [1: "atelier", 2: productName, 3: serial, 4: String(format: "Flash at 0x%08llX", base)]
     }
 
     override public func shutdown() throws { try persist?() }

@@ -1,21 +1,3 @@
-/// How a control transfer ends.
-public enum ControlReply: Equatable, Sendable {
-    /// IN data stage; truncated to wLength by the caller.
-    case data([UInt8])
-    /// OUT or no-data request accepted.
-    case ack
-    /// The request is refused with a STALL handshake; the host sees EPIPE.
-    case stall
-}
-
-/// How a bulk IN transfer ends.
-public enum BulkInReply: Equatable, Sendable {
-    case data([UInt8])
-    /// Nothing to send yet: the host's URB stays in flight (a real device NAKs the IN token).
-    case pending
-    case stall
-}
-
 /// A USB device as the host sees it below libusb: descriptors, strings, and the answers to requests.
 ///
 /// `USBDeviceServer` answers the standard requests (GET_DESCRIPTOR, SET_CONFIGURATION, GET_STATUS, …) from
@@ -23,7 +5,7 @@ public enum BulkInReply: Equatable, Sendable {
 /// come one at a time; a model needs no locking of its own.
 ///
 /// ```swift
-/// let model = try DfuSeBootloader(board: board, serial: "315A28A0B956", clock: VirtualClock(timeScale: 0))
+/// let model = try DfuSeBootloader(chip: board.chip, serial: "315A28A0B956", clock: VirtualClock(timeScale: 0))
 /// let status = model.control(.classIn(DFURequest.getStatus.rawValue, length: 6), data: [])
 /// // status == .data([0x00, 0, 0, 0, DFUState.dfuIDLE.rawValue, 0])
 /// ```
