@@ -32,10 +32,11 @@ struct CLIRunner {
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    timeout: TimeInterval = 120) throws -> Result {
+                    directory: URL? = nil, timeout: TimeInterval = 120) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if let environment { process.environment = environment }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-cli-\(UUID().uuidString)")
         let err = out.appendingPathExtension("err")
@@ -62,8 +63,21 @@ struct CLIRunner {
     }
 
     /// Runs `atelier ARGUMENTS`, failing the test when the binary has not been built.
-    static func atelier(_ arguments: String..., environment: [String: String]? = nil) throws -> Result {
+    static func atelier(_ arguments: String..., environment: [String: String]? = nil, in directory: URL? = nil)
+        throws -> Result
+    {
         let binary = try #require(locate("atelier"), "build the atelier executable first (swift build)")
-        return try run(binary, arguments, environment: environment)
+        return try run(binary, arguments, environment: environment, directory: directory)
+    }
+
+    /// The package root, found from this file's path.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A fresh empty folder for one test.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
     }
 }

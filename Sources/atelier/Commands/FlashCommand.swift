@@ -48,7 +48,7 @@ extension Atelier {
             if reset && !verifyOnly { try programmer.start() }
             let seconds = Date().timeIntervalSince(started)
             if json {
-                try JSONOutput.print(FlashSummary(board: board.id, probe: chosen.description, image: image,
+                try JSONOutput.printLine(FlashSummary(board: board.id, probe: chosen.description, image: image,
                                                   sha256: firmware.sha256, seconds: seconds, report: report))
             } else {
                 print(summaryLine(report, seconds: seconds, probe: chosen.description))
