@@ -8,7 +8,9 @@ struct SegmentBuilder {
 
     mutating func append(_ bytes: some Collection<UInt8>, at address: UInt64) {
         guard !bytes.isEmpty else { return }
-        if let last = segments.last, last.end == address {
+        // Compare the end only: binding `segments.last` would hold a second reference to its bytes and make the
+        // append below copy the whole segment every time.
+        if segments.last?.end == address {
             segments[segments.count - 1].bytes.append(contentsOf: bytes)
         } else {
             segments.append(Segment(address: address, bytes: Array(bytes)))
