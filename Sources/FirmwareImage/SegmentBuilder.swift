@@ -29,27 +29,41 @@ enum HexText {
     static func decode(
         _ text: ArraySlice<UInt8>, file: String, line: Int, columnOffset: Int
     ) throws(FirmwareImageError) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(text.count / 2)
-        var high: UInt8?
-        for (index, character) in text.enumerated() {
-            guard let value = digit(character) else {
-                throw .syntax(file: file, line: line,
-                              message: "\(quoted(character)) at column \(columnOffset + index) is not a hex digit")
+        var result = [UInt8](repeating: 0, count: text.count / 2)
+        var index = text.startIndex
+        while index < text.endIndex {
+            let value = values[Int(text[index])]
+            guard value != 0xFF else {
+                throw .syntax(file: file, line: line, message: "\(quoted(text[index])) at column "
+                    + "\(columnOffset + index - text.startIndex) is not a hex digit")
             }
-            if let pending = high {
-                result.append(pending << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
+            let position = (index - text.startIndex) / 2
+            if position < result.count { result[position] = result[position] << 4 | value }
+            index += 1
         }
-        guard high == nil else {
+        guard text.count % 2 == 0 else {
             throw .syntax(file: file, line: line,
                           message: "odd number of hex digits (\(text.count)); the record is cut short or has a stray "
                             + "character")
         }
         return result
+    }
+
+    /// Each byte's value as a hex digit, 0xFF for anything else: a table, because this runs for every character
+    /// of a large HEX file.
+    private static let values: [UInt8] = (0...255).map { digit(UInt8($0)) ?? 0xFF }
+    private static let digits = Array("0123456789ABCDEF".utf8)
+
+    /// `prefix`, then `bytes` as uppercase hex digit pairs, then a newline.
+    static func line(prefix: [UInt8], bytes: [UInt8]) -> [UInt8] {
+        var text = prefix
+        text.reserveCapacity(prefix.count + bytes.count * 2 + 1)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        text.append(0x0A)
+        return text
     }
 
     static func digit(_ character: UInt8) -> UInt8? {
