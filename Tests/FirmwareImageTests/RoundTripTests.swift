@@ -80,6 +80,18 @@ import Testing
         #expect(back == image)
     }
 
+    @Test func elfToELFKeepsMachineAndFlags() throws {
+        let original = try FirmwareImage.read(path: fixture.elf)
+        let identity = try #require(original.elf)
+        #expect(identity.machine == 40)
+        let written = try original.image.encoded(as: .elf, options: WriteOptions(elf: identity))
+        let source = try fixture.bytes(fixture.elf)
+        #expect(written[18..<20] == source[18..<20])
+        #expect(written[36..<40] == source[36..<40])
+        let riscv = try original.image.encoded(as: .elf, options: WriteOptions(elf: .init(machine: 243, flags: 1)))
+        #expect(riscv[18..<20] == [243, 0] && riscv[36..<40] == [1, 0, 0, 0])
+    }
+
     @Test func writeRefusesToReplaceWithoutPermission() throws {
         let output = fixture.path("exists.hex")
         try image.write(to: output, replacing: true)
