@@ -25,8 +25,6 @@ final class ByteWriter {
         if pending.count >= 1 << 20 { try flush() }
     }
 
-    func write(_ text: String) throws(FirmwareImageError) { try write(Array(text.utf8)) }
-
     /// `count` copies of `byte`, in bounded pieces, for the gaps of a large BIN.
     func write(repeating byte: UInt8, count: UInt64) throws(FirmwareImageError) {
         var left = count

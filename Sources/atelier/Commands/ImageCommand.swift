@@ -155,6 +155,11 @@ extension Atelier.Image {
             let count = loaded.image.segments.count
             print("wrote \(output) (\(outputFormat.rawValue)): \(loaded.image.totalSize) bytes in \(count) "
                 + "segment\(count == 1 ? "" : "s")\(start), sha256 \(loaded.image.sha256)")
+            if outputFormat == .bin, let span = loaded.image.span, span.count > loaded.image.totalSize {
+                // A BIN has no addresses: say where it starts and how much of it is gap filler.
+                print("  the BIN is \(span.count) bytes, to be loaded at \(hex(span.lowerBound)); "
+                    + "\(UInt64(span.count) - loaded.image.totalSize) bytes of gaps are 0x00")
+            }
         }
 
         /// `e_machine` and `e_flags` as each GNU toolchain writes them for the cores atelier knows.
