@@ -49,7 +49,8 @@ public struct FirmwareImage: Hashable, Sendable {
                 throw .overlappingSegments(previous, segment.range)
             }
             lastInput = segment.range
-            if let last = result.last, last.end == segment.address {
+            // Not `if let last = result.last`: a second reference to its bytes would make the append copy them.
+            if result.last?.end == segment.address {
                 result[result.count - 1].bytes.append(contentsOf: segment.bytes)
             } else {
                 result.append(segment)
