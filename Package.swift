@@ -41,8 +41,12 @@ let package = Package(
             name: "CUMockdev", pkgConfig: "umockdev-1.0",
             providers: [.apt(["libumockdev-dev"])]
         ),
+        .systemLibrary(
+            name: "CUnicorn", pkgConfig: "unicorn",
+            providers: [.apt(["libunicorn-dev"])]
+        ),
         .target(
-            name: "VirtualRig", dependencies: ["CUMockdev", "BoardCatalog"],
+            name: "VirtualRig", dependencies: ["CUMockdev", "CUnicorn", "BoardCatalog"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
