@@ -150,8 +150,10 @@ public final class VirtualChip {
         }
         let idWords = identityWords()
         for (address, bytes) in idWords {
-            addSpan(address, address + UInt32(bytes.count), writable: false)
-            modelRanges.append(address..<(address + UInt32(bytes.count)))
+            // Whole words: probes read the flash-size half-word with a word access (stlink-tools on F4).
+            let end = (address + UInt32(bytes.count) + 3) & ~3
+            addSpan(address & ~3, end, writable: false)
+            modelRanges.append((address & ~3)..<end)
         }
         for span in spans {
             try core.map(span.range.lowerBound, size: UInt32(span.range.count), writable: span.writable)
