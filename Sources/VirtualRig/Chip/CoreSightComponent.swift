@@ -38,6 +38,8 @@ final class CoreSightComponent: MMIODevice {
     private var cycleCount: UInt32 = 0
     private var fpbEnabled = false
     var cyclesPerRead: UInt32 = 8
+    /// FPB only: the instruction addresses the enabled code comparators match, after every FP_CTRL/FP_COMP write.
+    var onBreakpointsChanged: ((Set<UInt32>) -> Void)?
 
     init(kind: Kind, identity: CoreSightIdentity) {
         self.kind = kind
@@ -79,10 +81,30 @@ final class CoreSightComponent: MMIODevice {
         case (.fpb, 0x000):
             // FP_CTRL.ENABLE only changes when KEY (bit 1) is written as 1.
             if value & 0x2 != 0 { fpbEnabled = value & 0x1 != 0 }
+            onBreakpointsChanged?(breakpoints)
+        case (.fpb, 0x008..<0x020):
+            _ = registers.writeWord(offset, value: value, mask: mask)
+            onBreakpointsChanged?(breakpoints)
         default:
             return registers.writeWord(offset, value: value, mask: mask)
         }
         return true
+    }
+
+    /// FPB version 1 code comparators (ARMv7-M C1.11.5): COMP[28:2] is the word, REPLACE[31:30] picks the
+    /// half-word (01 lower, 10 upper, 11 both), ENABLE is bit 0. Only the six code comparators break.
+    private var breakpoints: Set<UInt32> {
+        guard fpbEnabled else { return [] }
+        var result: Set<UInt32> = []
+        for index in 0..<6 {
+            let comparator = registers.readWord(0x008 + UInt32(index) * 4) ?? 0
+            guard comparator & 1 != 0 else { continue }
+            let word = comparator & 0x1FFF_FFFC
+            let replace = comparator >> 30
+            if replace & 1 != 0 { result.insert(word) }
+            if replace & 2 != 0 { result.insert(word + 2) }
+        }
+        return result
     }
 
     /// Cortex-M3/M4 ROM table at 0xE00FF000 (ARMv7-M C1.2.1): SCS, DWT, FPB, ITM, TPIU, no ETM, end.

@@ -18,6 +18,9 @@ final class CortexMCore {
 
     /// A BKPT or other exception the engine raised; set by the interrupt hook, read after the run stops.
     var exception: UInt32?
+    /// The FPB breakpoint address the core stopped at (before executing it), set by the code hook.
+    var breakpointHit: UInt32?
+    private var breakpointHooks: [UInt32: uc_hook] = [:]
     /// Serves MMIO accesses inside the mapped windows: (address, width) -> value, and writes.
     var mmioRead: ((UInt32, Int) -> UInt32)?
     var mmioWrite: ((UInt32, Int, UInt32) -> Void)?
@@ -135,11 +138,38 @@ final class CortexMCore {
     /// uncounted runs on one engine would ignore the count.
     func run(count: Int) -> uc_err {
         exception = nil
+        breakpointHit = nil
         return uc_emu_start(engine, UInt64(pc | 1), 0xFFFF_FFFF, 0, max(1, count))
     }
 
     func stop() {
         uc_emu_stop(engine)
+    }
+
+    /// Stops the core before executing any of `addresses` (FPB comparators): one code hook per address, and the
+    /// code translated there dropped so the hook is compiled in.
+    func setBreakpoints(_ addresses: Set<UInt32>) {
+        for (address, hook) in breakpointHooks where !addresses.contains(address) {
+            uc_hook_del(engine, hook)
+            breakpointHooks[address] = nil
+            invalidateCode(address..<(address &+ 2))
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let callback: @convention(c) (OpaquePointer?, UInt64, UInt32, UnsafeMutableRawPointer?) -> Void = {
+            engine, address, _, context in
+            guard let context else { return }
+            let core = Unmanaged<CortexMCore>.fromOpaque(context).takeUnretainedValue()
+            core.breakpointHit = UInt32(truncatingIfNeeded: address)
+            uc_emu_stop(engine)
+        }
+        for address in addresses where breakpointHooks[address] == nil {
+            var hook: uc_hook = 0
+            let added = cunicorn_hook_add(
+                engine, &hook, Int32(UC_HOOK_CODE.rawValue), unsafeBitCast(callback, to: UnsafeMutableRawPointer.self),
+                context, UInt64(address), UInt64(address))
+            if added == UC_ERR_OK { breakpointHooks[address] = hook }
+            invalidateCode(address..<(address &+ 2))
+        }
     }
 
     private func installHooks() throws {

@@ -8,6 +8,8 @@ public enum HaltReason: Equatable, Sendable, CustomStringConvertible {
     case breakpoint(UInt8)
     /// BKPT 0xAB left for the probe's semihosting host (DFSR.BKPT); `serveSemihosting()` answers it.
     case semihosting
+    /// An FPB comparator matched this instruction address (DFSR.BKPT); the instruction has not executed.
+    case hardwareBreakpoint(UInt32)
     /// Reset vector catch, DEMCR.VC_CORERESET (DFSR.VCATCH).
     case vectorCatch
     /// The firmware called semihosting SYS_EXIT with this reason code.
@@ -19,7 +21,7 @@ public enum HaltReason: Equatable, Sendable, CustomStringConvertible {
     var dfsrBits: UInt32 {
         switch self {
         case .debugRequest, .step: return 1 << 0
-        case .breakpoint, .semihosting, .exit: return 1 << 1
+        case .breakpoint, .hardwareBreakpoint, .semihosting, .exit: return 1 << 1
         case .vectorCatch: return 1 << 3
         case .fault: return 1 << 4
         }
@@ -30,6 +32,7 @@ public enum HaltReason: Equatable, Sendable, CustomStringConvertible {
         case .debugRequest: return "halted by the debugger"
         case .step: return "stepped one instruction"
         case .breakpoint(let immediate): return "BKPT 0x\(String(immediate, radix: 16))"
+        case .hardwareBreakpoint(let address): return "breakpoint at 0x\(String(address, radix: 16))"
         case .semihosting: return "semihosting call (BKPT 0xAB)"
         case .vectorCatch: return "reset vector catch"
         case .exit(let reason): return "semihosting exit 0x\(String(reason, radix: 16))"

@@ -8,6 +8,15 @@ final class SysTick: MMIODevice {
     static let countFlag: UInt32 = 1 << 16
 
     var cyclesPerPoll: UInt64 = 8
+    /// Called when the counter reaches 0 with TICKINT set: the SysTick exception becomes pending.
+    var onInterrupt: (() -> Void)?
+
+    /// Cycles until the next wrap when the counter would raise an exception, so a run can stop there.
+    var cyclesUntilInterrupt: UInt64? {
+        guard control & Self.enable != 0, control & Self.tickInterrupt != 0 else { return nil }
+        let ticks = UInt64(current == 0 ? reload + 1 : current)
+        return control & Self.clockSource != 0 ? ticks : ticks * 8
+    }
     private let calibration: UInt32
     private var control: UInt32 = 0
     private var reload: UInt32 = 0
@@ -30,12 +39,16 @@ final class SysTick: MMIODevice {
     func advance(cycles: UInt64) {
         guard control & Self.enable != 0, cycles > 0 else { return }
         let cycles = control & Self.clockSource != 0 ? cycles : cycles / 8
-        if cycles <= UInt64(current) {
+        if cycles < UInt64(current) {
             current -= UInt32(cycles)
-            if current == 0, cycles > 0 { counted = true }
             return
         }
         counted = true
+        if control & Self.tickInterrupt != 0 { onInterrupt?() }
+        if cycles == UInt64(current) {
+            current = 0
+            return
+        }
         let period = UInt64(reload) + 1
         let past = (cycles - UInt64(current)) % period
         current = past == 0 ? 0 : reload - UInt32(past - 1)

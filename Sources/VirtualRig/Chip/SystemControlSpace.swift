@@ -65,7 +65,8 @@ final class SystemControlSpace: MMIODevice {
         case 0x004: return 0x1  // ICTR: up to 64 interrupt lines.
         case 0x010..<0x020: return sysTick.readWord(offset - 0x010)
         case Register.cpuid: return Self.cpuid(for: core)
-        case Register.icsr: return 0
+        // VECTACTIVE: the exception being handled.
+        case Register.icsr: return chip.activeException
         case Register.vtor: return vtor
         // Reads give VECTKEYSTAT 0xFA05 and little-endian (ARMv7-M B3.2.6).
         case Register.aircr: return 0xFA05_0000 | priorityGroup << 8
@@ -87,8 +88,12 @@ final class SystemControlSpace: MMIODevice {
         switch offset {
         case 0x010..<0x020:
             return sysTick.writeWord(offset - 0x010, value: value, mask: mask)
-        case Register.cpuid, Register.icsr:
+        case Register.cpuid:
             break
+        case Register.icsr:
+            // PENDSVSET (bit 28) and PENDSTSET (bit 26) make PendSV and SysTick pending (ARMv7-M B3.2.4).
+            if value & (1 << 28) != 0 { chip.pend(VirtualChip.Exception.pendSV) }
+            if value & (1 << 26) != 0 { chip.pend(VirtualChip.Exception.sysTick) }
         case Register.vtor:
             vtor = value & 0xFFFF_FF80
         case Register.aircr:

@@ -8,6 +8,7 @@ extension VirtualChip {
         // SYST_CALIB: TENMS for 1 ms of the reference clock (HCLK/8 on STM32), reference present.
         let reference = (board?.clockHz ?? 8_000_000) / 8
         let tick = SysTick(calibration: UInt32(truncatingIfNeeded: min(reference / 1_000, 0xFF_FFFF)))
+        tick.onInterrupt = { [unowned self] in pend(Exception.sysTick) }
         sysTick = tick
         let control = SystemControlSpace(chip: self, core: chip.core, sysTick: tick)
         scs = control
@@ -23,7 +24,9 @@ extension VirtualChip {
         ]
         for (kind, base, peripheralID, componentClass) in ids {
             let identity = CoreSightIdentity(peripheralID: peripheralID, componentClass: componentClass)
-            devices.add(CoreSightComponent(kind: kind, identity: identity), at: base..<(base + 0x1000))
+            let component = CoreSightComponent(kind: kind, identity: identity)
+            if kind == .fpb { component.onBreakpointsChanged = { [unowned self] in core.setBreakpoints($0) } }
+            devices.add(component, at: base..<(base + 0x1000))
         }
         if let idCode = chip.debug?.partIDCode, let address = chip.debug?.partIDAddress {
             let base = UInt32(truncatingIfNeeded: address)

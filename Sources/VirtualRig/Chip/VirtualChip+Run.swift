@@ -12,7 +12,20 @@ enum DHCSR {
 extension VirtualChip {
     static let vcCoreReset: UInt32 = 1 << 0
     /// Unicorn's exception numbers (qemu target/arm/cpu.h) the core can raise.
-    static let exceptionBreakpoint: UInt32 = 7, exceptionUndefined: UInt32 = 1, exceptionSVC: UInt32 = 2
+    static let exceptionBreakpoint: UInt32 = 7
+
+    /// What Unicorn's other trap numbers mean, for the fault message.
+    static func trapName(_ number: UInt32) -> String {
+        switch number {
+        case 1: return "undefined instruction"
+        case 3: return "prefetch abort"
+        case 4: return "data abort"
+        case 17: return "coprocessor access (NOCP)"
+        case 18: return "invalid state (INVSTATE)"
+        case 22: return "unaligned access"
+        default: return "exception \(number)"
+        }
+    }
 
     /// Runs a running core for at most `instructions` instructions; returns at once when halted.
     @discardableResult
@@ -20,10 +33,8 @@ extension VirtualChip {
         lock.withLock {
             var remaining = instructions
             while !halted, remaining > 0 {
-                let slice = min(remaining, 1_000_000)
-                let early = runSlice(slice)
-                // A slice cut short by a semihosting call or a peripheral still counts, so output loops end.
-                remaining -= early ? min(slice, 64) : slice
+                // A slice cut short (semihosting call, exception return) still counts a little, so loops end.
+                remaining -= runSlice(min(remaining, 1_000_000)) ?? 64
             }
             return halted ? .halted(haltReason ?? .debugRequest) : .running
         }
@@ -73,17 +84,24 @@ extension VirtualChip {
 
     // MARK: Internals
 
-    /// One bounded engine run; true when it stopped before its count (BKPT, reset request, fault).
+    /// One bounded engine run; returns the instructions it ran, or nil when it stopped before its count (BKPT,
+    /// exception return, reset request, fault) and that number is unknown.
     @discardableResult
-    func runSlice(_ count: Int) -> Bool {
+    func runSlice(_ count: Int) -> Int? {
         flushDirtyCode()
         applyFlashFixups()
         pendingHalt = false
-        let error = core.run(count: count)
+        takePendingException()
+        // Stop where SysTick next fires, so each tick's exception is taken on time.
+        let count = min(count, Int(clamping: sysTick?.cyclesUntilInterrupt ?? UInt64(count)))
+        let error = core.run(count: max(1, count))
         applyFlashFixups()
         retireSticky = true
         var early = false
-        if let exception = core.exception {
+        if let address = core.breakpointHit {
+            early = true
+            enterHalt(.hardwareBreakpoint(address))
+        } else if let exception = core.exception {
             early = true
             handleException(exception)
         } else if pendingReset || pendingHalt {
@@ -104,7 +122,7 @@ extension VirtualChip {
             pendingHalt = false
             if !halted { enterHalt(.debugRequest) }
         }
-        return early
+        return early ? nil : count
     }
 
     func stepInstruction() {
@@ -116,7 +134,9 @@ extension VirtualChip {
         let error = core.run(count: 1)
         applyFlashFixups()
         retireSticky = true
-        if let exception = core.exception {
+        if let address = core.breakpointHit {
+            enterHalt(.hardwareBreakpoint(address))
+        } else if let exception = core.exception {
             handleException(exception)
         } else if error != UC_ERR_OK {
             enterHalt(.fault(String(cString: uc_strerror(error))))
@@ -130,8 +150,11 @@ extension VirtualChip {
 
     private func handleException(_ number: UInt32) {
         let pc = core.pc
+        if number == Self.trapExceptionExit { return returnFromException() }
+        // SVC: Unicorn has already moved the PC past the instruction, which is the return address.
+        if number == Self.trapSVC { return enterException(Exception.svCall, returnAddress: pc) }
         guard number == Self.exceptionBreakpoint else {
-            let what = number == Self.exceptionSVC ? "SVC (no exception model)" : "exception \(number)"
+            let what = Self.trapName(number)
             enterHalt(.fault("\(what) at pc 0x\(String(pc, radix: 16))"))
             emit(.stopped("\(what) at pc 0x\(String(pc, radix: 16))"))
             return
@@ -201,6 +224,7 @@ extension VirtualChip {
         flashFixups.removeAll()
         core.resetRegisters()
         devices.resetAll()
+        pendingExceptions.removeAll()
         // The vector table of the boot memory: flash (aliased at 0 on STM32, ARMv7-M B1.5.5).
         let boot = flash.start
         let stack = flash.value(at: boot, width: 4)

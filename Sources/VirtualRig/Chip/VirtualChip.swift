@@ -51,6 +51,8 @@ public final class VirtualChip {
     var coreAccess = false
     /// A reset or halt the core requested during a run, acted on when the engine has stopped.
     var pendingReset = false
+    /// Exceptions waiting to be taken (SysTick, PendSV), by exception number.
+    var pendingExceptions: Set<UInt32> = []
     var pendingHalt = false
     /// Flash bytes a core store changed behind the controller's back, restored when the engine stops.
     var flashFixups: [(address: UInt32, bytes: [UInt8])] = []
