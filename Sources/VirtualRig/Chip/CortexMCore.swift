@@ -41,7 +41,9 @@ final class CortexMCore {
         var handle: OpaquePointer?
         let mode = uc_mode(rawValue: UC_MODE_THUMB.rawValue | UC_MODE_MCLASS.rawValue)
         try Self.check(uc_open(UC_ARCH_ARM, mode, &handle), "open an ARM engine")
-        guard let handle else { throw ChipError.engine(operation: "open an ARM engine", code: -1, message: "no handle") }
+        guard let handle else {
+            throw ChipError.engine(operation: "open an ARM engine", code: -1, message: "no handle")
+        }
         engine = handle
         try Self.check(cunicorn_set_cpu_model(engine, model), "select the \(core.rawValue) CPU model")
         try installHooks()
@@ -174,13 +176,17 @@ final class CortexMCore {
 
     private func installHooks() throws {
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let interrupt: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { engine, number, context in
+        typealias InterruptHook = @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void
+        typealias ProtectionHook = @convention(c) (
+            OpaquePointer?, uc_mem_type, UInt64, Int32, Int64, UnsafeMutableRawPointer?
+        ) -> Bool
+        let interrupt: InterruptHook = { engine, number, context in
             guard let context else { return }
             let core = Unmanaged<CortexMCore>.fromOpaque(context).takeUnretainedValue()
             core.exception = number
             uc_emu_stop(engine)
         }
-        let protected: @convention(c) (OpaquePointer?, uc_mem_type, UInt64, Int32, Int64, UnsafeMutableRawPointer?) -> Bool = {
+        let protected: ProtectionHook = {
             _, _, address, size, value, context in
             guard let context else { return false }
             let core = Unmanaged<CortexMCore>.fromOpaque(context).takeUnretainedValue()
@@ -190,8 +196,9 @@ final class CortexMCore {
         }
         var hook: uc_hook = 0
         try Self.check(
-            cunicorn_hook_add(engine, &hook, Int32(UC_HOOK_INTR.rawValue), unsafeBitCast(interrupt, to: UnsafeMutableRawPointer.self),
-                              context, 1, 0), "hook interrupts")
+            cunicorn_hook_add(engine, &hook, Int32(UC_HOOK_INTR.rawValue),
+                              unsafeBitCast(interrupt, to: UnsafeMutableRawPointer.self), context, 1, 0),
+            "hook interrupts")
         hooks.append(hook)
         try Self.check(
             cunicorn_hook_add(engine, &hook, Int32(UC_HOOK_MEM_WRITE_PROT.rawValue),

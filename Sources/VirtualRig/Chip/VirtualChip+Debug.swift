@@ -10,7 +10,9 @@ extension VirtualChip {
     public func read16(_ address: UInt32) throws -> UInt16 { UInt16(truncatingIfNeeded: try read(address, width: 2)) }
     public func read8(_ address: UInt32) throws -> UInt8 { UInt8(truncatingIfNeeded: try read(address, width: 1)) }
     public func write32(_ address: UInt32, _ value: UInt32) throws { try write(address, width: 4, value: value) }
-    public func write16(_ address: UInt32, _ value: UInt16) throws { try write(address, width: 2, value: UInt32(value)) }
+    public func write16(_ address: UInt32, _ value: UInt16) throws {
+        try write(address, width: 2, value: UInt32(value))
+    }
     public func write8(_ address: UInt32, _ value: UInt8) throws { try write(address, width: 1, value: UInt32(value)) }
 
     /// One access of `width` bytes (1, 2 or 4) at a naturally aligned address.
@@ -145,7 +147,10 @@ extension VirtualChip {
     func busWrite(_ address: UInt32, width: Int, value: UInt32) -> Bool {
         if devices.isMapped(address) { return devices.write(address, width: width, value: value) }
         applyFlashFixups()
-        if flash.contains(address) { return flashController?.busWrite(address: address, width: width, value: value) ?? true }
+        if flash.contains(address) {
+            // Without a controller model the flash is read-only: writes are dropped.
+            return flashController?.busWrite(address: address, width: width, value: value) ?? true
+        }
         guard isModelMemory(address) else { return false }
         let end = address &+ UInt32(width)
         // ROM and the ID words ignore writes, as system memory does.

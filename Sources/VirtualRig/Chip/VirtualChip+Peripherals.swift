@@ -55,7 +55,8 @@ extension VirtualChip {
             return
         }
         devices.add(STM32RCC(configurationOffset: layout.brr == nil ? 0x08 : 0x04), at: rccBase..<(rccBase + 0x400))
-        let leds = Dictionary((board?.leds ?? []).map { ($0.pin.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let leds = Dictionary(
+            (board?.leds ?? []).map { ($0.pin.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
         for (index, port) in "ABCDEFGHIJK".enumerated() {
             let gpio = STM32GPIO(port: port, layout: layout)
             gpio.onPinChange = { [unowned self] pin, high in

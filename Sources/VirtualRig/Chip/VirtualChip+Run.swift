@@ -1,4 +1,5 @@
 import CUnicorn
+import Foundation
 
 /// DHCSR bits (ARMv7-M C1.6.2).
 enum DHCSR {
@@ -37,6 +38,32 @@ extension VirtualChip {
                 remaining -= runSlice(min(remaining, 1_000_000)) ?? 64
             }
             return halted ? .halted(haltReason ?? .debugRequest) : .running
+        }
+    }
+
+    /// Runs until the core halts, `instructions` have run, or `seconds` of wall time have passed, whichever
+    /// comes first; for the rig's `--console` capture after a peer tool has left the chip running.
+    @discardableResult
+    public func run(instructions: Int = Int.max, seconds: Double) -> RunResult {
+        let deadline = Date().addingTimeInterval(seconds)
+        var remaining = instructions
+        while remaining > 0, Date() < deadline {
+            let slice = min(remaining, 100_000)
+            if case .halted(let reason) = run(instructions: slice) { return .halted(reason) }
+            remaining -= slice
+        }
+        return isHalted ? .halted(haltReason ?? .debugRequest) : .running
+    }
+
+    /// What a power-on reset of the debug logic does: halting debug off (C_DEBUGEN, DEMCR cleared) and a halted
+    /// core running again. On hardware C_DEBUGEN survives a probe's unplugging; the rig calls this when a probe
+    /// model detaches so that BKPT 0xAB goes to the built-in semihosting service instead of halting.
+    public func detachDebugger() {
+        lock.withLock {
+            debugControl = 0
+            demcr = 0
+            core.setBreakpoints([])
+            if halted { resume() }
         }
     }
 

@@ -189,3 +189,50 @@ import Testing
         #expect(seconds < 5)
     }
 }
+
+@Suite struct VirtualChipBoardsTests {
+    @Test(arguments: [
+        "bluepill", "nucleo-f103rb", "stm32vldiscovery", "stm32f4-discovery", "nucleo-f401re", "blackpill-f411ce",
+        "netduinoplus2", "nrf52840dk", "microbit", "pico", "lm3s6965evb", "mps2-an386",
+    ])
+    func everyARMBoardBuildsAChip(_ id: String) throws {
+        let chip = try ChipTestSupport.chip(id)
+        chip.halt()
+        let cpuid = try chip.read32(0xE000_ED00)
+        #expect(cpuid >> 24 == 0x41)
+        #expect(try chip.read32(0xE00F_F000) == 0xFFF0_F003)
+        if let ram = chip.chip.ram {
+            try chip.write32(UInt32(ram.start), 0xDEAD_BEEF)
+            #expect(try chip.read32(UInt32(ram.start)) == 0xDEAD_BEEF)
+        }
+    }
+
+    @Test func nonARMBoardsAreRefused() throws {
+        #expect(throws: ChipError.unsupportedCore("avr5")) { try ChipTestSupport.chip("uno") }
+    }
+
+    @Test func detachingTheDebuggerHandsSemihostingToTheRig() throws {
+        let chip = try ChipTestSupport.chip("stm32f4-discovery")
+        let program = try ChipTestSupport.assemble(ChipTestSupport.vectors(stack: 0x2000_5000) + """
+            _start:
+                ldr r2, =0x40020C14       @ GPIOD_ODR
+                ldr r3, =(1 << 12)
+                str r3, [r2]              @ green LED on (PD12, active high)
+                movs r0, #4
+                ldr r1, =text
+                bkpt #0xab
+                movs r0, #0x18
+                ldr r1, =0x20026
+                bkpt #0xab
+            text: .asciz "F4 says hi\\n"
+            """, base: 0x0800_0000, cpu: "cortex-m4")
+        chip.flash.replace(with: program)
+        chip.reset(halt: true)
+        try chip.write32(0xE000_EDF0, 0xA05F_0001)
+        #expect(chip.run(instructions: 1_000) == .halted(.semihosting))
+        chip.detachDebugger()
+        #expect(chip.run(instructions: 1_000, seconds: 5) == .halted(.exit(0x20026)))
+        #expect(chip.consoleOutput == "F4 says hi\n")
+        #expect(chip.events.contains(.led(name: "green", on: true)))
+    }
+}

@@ -188,7 +188,8 @@ import Testing
         let data = (0..<64).map { UInt8($0) }
         try chip.writeMemory(0x2000_0000, loader)
         try chip.writeMemory(0x2000_1000, data)
-        for (register, value) in [(0, 0x2000_1000), (1, 0x0800_0000), (2, 64), (15, 0x2000_0000)] as [(UInt32, UInt32)] {
+        let registers: [(UInt32, UInt32)] = [(0, 0x2000_1000), (1, 0x0800_0000), (2, 64), (15, 0x2000_0000)]
+        for (register, value) in registers {
             try chip.writeCoreRegister(register, value)
         }
         try chip.write32(0xE000_EDF0, 0xA05F_0009)
