@@ -138,6 +138,11 @@ extension VirtualChip {
             let what = String(cString: uc_strerror(error))
             enterHalt(.fault("\(what) at pc 0x\(String(core.pc, radix: 16))"))
             emit(.stopped("\(what) at pc 0x\(String(core.pc, radix: 16))"))
+        } else if isSleeping {
+            // WFI/WFE stops Unicorn at once: sleep until SysTick fires, or for the whole slice without it.
+            let slept = min(UInt64(count), sysTick?.cyclesUntilInterrupt ?? UInt64(count))
+            sysTick?.advance(cycles: slept)
+            return Int(slept)
         } else {
             sysTick?.advance(cycles: UInt64(count))
         }
@@ -150,6 +155,12 @@ extension VirtualChip {
             if !halted { enterHalt(.debugRequest) }
         }
         return early ? nil : count
+    }
+
+    /// Whether the engine stopped right after a WFI or WFE (Thumb 0xBF30, 0xBF20).
+    private var isSleeping: Bool {
+        let previous = halfWord(at: core.pc &- 2)
+        return previous == 0xBF30 || previous == 0xBF20
     }
 
     func stepInstruction() {

@@ -101,3 +101,63 @@ import Testing
         #expect(try chip.readCoreRegister(1) == 5)
     }
 }
+
+@Suite struct SleepAndResetTests {
+    @Test func wfiSleepsUntilTheNextSysTick() throws {
+        let chip = try ChipTestSupport.chip("bluepill")
+        let program = try ChipTestSupport.assemble("""
+            .section .vectors
+            .word 0x20005000
+            .word _start + 1
+            .rept 13
+            .word 0
+            .endr
+            .word tick + 1                 @ vector 15: SysTick
+            .text
+            .thumb_func
+            _start:
+                movs r4, #0
+                ldr r0, =0xE000E010
+                ldr r1, =999
+                str r1, [r0, #4]           @ LOAD
+                movs r1, #7
+                str r1, [r0]               @ enable, TICKINT, processor clock
+            1:  wfi
+                cmp r4, #5
+                bne 1b
+                bkpt #0
+            .thumb_func
+            tick:
+                adds r4, #1
+                bx lr
+            """, base: 0x0800_0000)
+        chip.flash.replace(with: program)
+        chip.reset()
+        #expect(chip.run(instructions: 100_000) == .halted(.breakpoint(0)))
+        #expect(try chip.readCoreRegister(4) == 5)
+    }
+
+    @Test func firmwareSystemResetRestartsFromTheVectorTable() throws {
+        let chip = try ChipTestSupport.chip("bluepill")
+        let program = try ChipTestSupport.assemble(ChipTestSupport.vectors(stack: 0x2000_5000) + """
+            _start:
+                ldr r0, =0x20000000
+                ldr r1, [r0]
+                adds r1, #1
+                str r1, [r0]               @ count the boots in SRAM (kept over a reset)
+                cmp r1, #3
+                beq 1f
+                ldr r0, =0xE000ED0C
+                ldr r1, =0x05FA0004
+                str r1, [r0]               @ NVIC_SystemReset
+                b .
+            1:  bkpt #0
+            """, base: 0x0800_0000)
+        chip.flash.replace(with: program)
+        chip.halt()
+        try chip.write32(0x2000_0000, 0)
+        chip.reset()
+        #expect(chip.run(instructions: 10_000) == .halted(.breakpoint(0)))
+        #expect(try chip.read32(0x2000_0000) == 3)
+    }
+}
