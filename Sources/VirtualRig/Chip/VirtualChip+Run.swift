@@ -37,7 +37,7 @@ extension VirtualChip {
                 // A slice cut short (semihosting call, exception return) still counts a little, so loops end.
                 remaining -= runSlice(min(remaining, 1_000_000)) ?? 64
             }
-            return halted ? .halted(haltReason ?? .debugRequest) : .running
+            return halted ? .halted(currentHaltReason ?? .debugRequest) : .running
         }
     }
 
@@ -52,7 +52,7 @@ extension VirtualChip {
             if case .halted(let reason) = run(instructions: slice) { return .halted(reason) }
             remaining -= slice
         }
-        return isHalted ? .halted(haltReason ?? .debugRequest) : .running
+        return isHalted ? .halted(currentHaltReason ?? .debugRequest) : .running
     }
 
     /// What a power-on reset of the debug logic does: halting debug off (C_DEBUGEN, DEMCR cleared) and a halted
@@ -77,7 +77,7 @@ extension VirtualChip {
         lock.withLock {
             applyFlashFixups()
             halted = false
-            haltReason = nil
+            currentHaltReason = nil
             debugControl &= ~(DHCSR.halt | DHCSR.step)
         }
     }
@@ -103,7 +103,7 @@ extension VirtualChip {
         lock.withLock {
             guard halted, isSemihostingCall() else { return false }
             halted = false
-            haltReason = nil
+            currentHaltReason = nil
             serveSemihostingCall()
             return true
         }
@@ -166,7 +166,7 @@ extension VirtualChip {
     func stepInstruction() {
         guard halted else { return }
         halted = false
-        haltReason = nil
+        currentHaltReason = nil
         flushDirtyCode()
         applyFlashFixups()
         let error = core.run(count: 1)
@@ -243,7 +243,7 @@ extension VirtualChip {
 
     func enterHalt(_ reason: HaltReason) {
         halted = true
-        haltReason = reason
+        currentHaltReason = reason
         dfsr |= reason.dfsrBits
     }
 
@@ -277,7 +277,7 @@ extension VirtualChip {
             enterHalt(.vectorCatch)
         } else {
             halted = false
-            haltReason = nil
+            currentHaltReason = nil
             debugControl &= ~(DHCSR.halt | DHCSR.step)
         }
     }
@@ -299,7 +299,7 @@ extension VirtualChip {
         var value = debugControl & DHCSR.control | DHCSR.registerReady
         // C_HALT reads 1 whenever the core is halted, whatever halted it (stlink-tools polls C_HALT).
         if halted { value |= DHCSR.halt | DHCSR.halted }
-        if case .fault = haltReason { value |= DHCSR.lockup }
+        if case .fault = currentHaltReason { value |= DHCSR.lockup }
         if retireSticky { value |= DHCSR.retired }
         if resetSticky { value |= DHCSR.resetHappened }
         // S_RETIRE_ST and S_RESET_ST are cleared by reading DHCSR.

@@ -27,10 +27,8 @@ public final class VirtualChip {
     let devices = DeviceMap()
     let lock = NSRecursiveLock()
 
-    /// What the firmware did that the outside can see, in order.
-    public private(set) var events: [ChipEvent] = []
-    /// Everything written to the console (UART data register or semihosting), as bytes.
-    public private(set) var consoleBytes: [UInt8] = []
+    var recordedEvents: [ChipEvent] = []
+    var consoleBytesStorage: [UInt8] = []
     /// Called for each event as it happens, under the chip's lock.
     public var onEvent: ((ChipEvent) -> Void)?
     /// Who answers semihosting BKPT 0xAB.
@@ -40,7 +38,7 @@ public final class VirtualChip {
 
     // Run state and the debug registers of ARMv7-M C1.6, which a system reset leaves alone.
     var halted = false
-    public internal(set) var haltReason: HaltReason?
+    var currentHaltReason: HaltReason?
     var debugControl: UInt32 = 0
     var resetSticky = false
     var retireSticky = false
@@ -93,14 +91,23 @@ public final class VirtualChip {
 
     public var isHalted: Bool { lock.withLock { halted } }
 
+    /// Why the core is halted, nil while it runs.
+    public var haltReason: HaltReason? { lock.withLock { currentHaltReason } }
+
+    /// What the firmware did that the outside can see, in order.
+    public var events: [ChipEvent] { lock.withLock { recordedEvents } }
+
+    /// Everything written to the console (UART data register or semihosting), as bytes.
+    public var consoleBytes: [UInt8] { lock.withLock { consoleBytesStorage } }
+
     /// The console output decoded as UTF-8 (invalid bytes replaced).
-    public var consoleOutput: String { lock.withLock { String(decoding: consoleBytes, as: UTF8.self) } }
+    public var consoleOutput: String { lock.withLock { String(decoding: consoleBytesStorage, as: UTF8.self) } }
 
     /// Forgets the recorded events and console output.
     public func clearEvents() {
         lock.withLock {
-            events.removeAll()
-            consoleBytes.removeAll()
+            recordedEvents.removeAll()
+            consoleBytesStorage.removeAll()
         }
     }
 
@@ -110,13 +117,13 @@ public final class VirtualChip {
     }
 
     func emit(_ event: ChipEvent) {
-        events.append(event)
+        recordedEvents.append(event)
         onEvent?(event)
     }
 
     func emitConsole(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        consoleBytes += bytes
+        consoleBytesStorage += bytes
         emit(.console(String(decoding: bytes, as: UTF8.self)))
     }
 
