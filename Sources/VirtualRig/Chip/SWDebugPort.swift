@@ -16,6 +16,8 @@ public final class SWDebugPort: DebugPort {
 
     public let chip: VirtualChip
     public let accessPort: MemoryAccessPort
+    /// Every AP by APSEL: the AHB-AP at 0, and Nordic's CTRL-AP at 1 on nRF52.
+    private var accessPorts: [UInt32: AccessPort]
     private var control: UInt32 = 0
     private var select: UInt32 = 0
     private var readBuffer: UInt32 = 0
@@ -25,6 +27,8 @@ public final class SWDebugPort: DebugPort {
     public init(chip: VirtualChip) {
         self.chip = chip
         accessPort = MemoryAccessPort(chip: chip)
+        accessPorts = [0: accessPort]
+        if chip.chip.flashController == "nrf52" { accessPorts[1] = NordicControlAccessPort(chip: chip) }
     }
 
     public func lineReset() {
@@ -115,8 +119,8 @@ public final class SWDebugPort: DebugPort {
         UInt8(truncatingIfNeeded: select & 0xF0) | address & 0xC
     }
 
-    private func accessPort(for number: UInt32) -> MemoryAccessPort? {
-        number == 0 && power ? accessPort : nil
+    private func accessPort(for number: UInt32) -> AccessPort? {
+        power ? accessPorts[number] : nil
     }
 
     /// Without CDBGPWRUPREQ and CSYSPWRUPREQ the debug and system domains are off: no AP answers.

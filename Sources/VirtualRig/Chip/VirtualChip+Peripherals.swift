@@ -28,12 +28,20 @@ extension VirtualChip {
             if kind == .fpb { component.onBreakpointsChanged = { [unowned self] in core.setBreakpoints($0) } }
             devices.add(component, at: base..<(base + 0x1000))
         }
-        if let idCode = chip.debug?.partIDCode, let address = chip.debug?.partIDAddress {
+        if let idCode = chip.debug?.partIDCode, let address = chip.debug?.partIDAddress, address >= 0x4000_0000 {
             let base = UInt32(truncatingIfNeeded: address)
             devices.add(DBGMCU(idCode: idCode), at: base..<(base + 0x10))
         }
         if let controller = flashController {
-            devices.add(controller, at: controller.registerBase..<(controller.registerBase + 0x400))
+            // The NVMC's registers reach offset 0x514; STM32 flash interfaces fit in 1 KiB.
+            let size: UInt32 = controller is NRF52FlashController ? 0x1000 : 0x400
+            devices.add(controller, at: controller.registerBase..<(controller.registerBase + size))
+        }
+        if let controller = flashController as? NRF52FlashController {
+            controller.eraseUICR = { [unowned self] in eraseSecondaryFlash() }
+            let gpio = NRFGPIO()
+            connect(gpio)
+            devices.add(gpio, at: 0x5000_0000..<0x5000_1000)
         }
         addSTM32Peripherals()
         addConsoleRegister()
@@ -55,14 +63,9 @@ extension VirtualChip {
             return
         }
         devices.add(STM32RCC(configurationOffset: layout.brr == nil ? 0x08 : 0x04), at: rccBase..<(rccBase + 0x400))
-        let leds = Dictionary(
-            (board?.leds ?? []).map { ($0.pin.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
         for (index, port) in "ABCDEFGHIJK".enumerated() {
             let gpio = STM32GPIO(port: port, layout: layout)
-            gpio.onPinChange = { [unowned self] pin, high in
-                emit(.pin(name: pin, high: high))
-                if let led = leds[pin] { emit(.led(name: led.name, on: high != led.activeLow)) }
-            }
+            connect(gpio)
             let base = gpioBase + UInt32(index) * 0x400
             devices.add(gpio, at: base..<(base + 0x400))
         }
@@ -71,6 +74,18 @@ extension VirtualChip {
             usart.onByte = { [unowned self] byte in emitConsole([byte]) }
             devices.add(usart, at: base..<(base + 0x400))
         }
+    }
+
+    /// Pin changes become pin events, and LED events for the board's LEDs (after their active level).
+    private func connect(_ gpio: AnyObject) {
+        let leds = Dictionary(
+            (board?.leds ?? []).map { ($0.pin.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let handler: (String, Bool) -> Void = { [unowned self] pin, high in
+            emit(.pin(name: pin, high: high))
+            if let led = leds[pin.uppercased()] { emit(.led(name: led.name, on: high != led.activeLow)) }
+        }
+        (gpio as? STM32GPIO)?.onPinChange = handler
+        (gpio as? NRFGPIO)?.onPinChange = handler
     }
 
     /// A board whose console is a data register the family model does not cover gets a device for just that word.

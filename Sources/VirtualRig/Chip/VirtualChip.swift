@@ -77,6 +77,7 @@ public final class VirtualChip {
         switch chip.flashController {
         case "stm32f1": flashController = STM32F1FlashController(flash: flash, clock: clock)
         case "stm32f4": flashController = STM32F4FlashController(flash: flash, clock: clock)
+        case "nrf52": flashController = NRF52FlashController(flash: flash, clock: clock)
         default: flashController = nil
         }
         try mapMemory()
@@ -167,7 +168,27 @@ public final class VirtualChip {
         for span in spans {
             try core.map(span.range.lowerBound, size: UInt32(span.range.count), writable: span.writable)
         }
+        // Other flash-kind regions (nRF52 UICR) start erased; the controller only programs the main array.
+        for region in chip.memory where region.kind == .flash && region != flash.region {
+            core.writeMemory(UInt32(truncatingIfNeeded: region.start),
+                             [UInt8](repeating: region.erased, count: Int(region.size)))
+        }
         for (address, bytes) in idWords { core.writeMemory(address, bytes) }
+    }
+
+    /// Erases the main flash and the other flash-kind regions (nRF52 CTRL-AP ERASEALL, NVMC ERASEALL).
+    public func eraseAll() {
+        lock.withLock {
+            flash.erase(flash.start, count: flash.size)
+            eraseSecondaryFlash()
+        }
+    }
+
+    func eraseSecondaryFlash() {
+        for region in chip.memory where region.kind == .flash && region != flash.region {
+            core.writeMemory(UInt32(truncatingIfNeeded: region.start),
+                             [UInt8](repeating: region.erased, count: Int(region.size)))
+        }
     }
 
     /// The flash-size register (KiB, 16 bits) and the 96-bit unique ID, at the YAML's addresses.
@@ -177,6 +198,11 @@ public final class VirtualChip {
             let kib = UInt16(truncatingIfNeeded: flash.size / 1024)
             words.append((UInt32(truncatingIfNeeded: address), [UInt8(kib & 0xFF), UInt8(kib >> 8)]))
         }
+        // A part ID held in memory rather than in a debug register (nRF52 FICR INFO.PART).
+        if let id = chip.debug?.partIDCode, let address = chip.debug?.partIDAddress, address < 0x4000_0000 {
+            words.append((UInt32(truncatingIfNeeded: address), Self.littleEndian(id)))
+        }
+        if chip.flashController == "nrf52" { words += nordicFICR() }
         if let address = chip.debug?.uniqueIDAddress {
             // Stable per chip id, so a saved state and a fresh run agree.
             var seed: UInt32 = 0x811C_9DC5
@@ -185,6 +211,23 @@ public final class VirtualChip {
             words.append((UInt32(truncatingIfNeeded: address), bytes))
         }
         return words
+    }
+
+    static func littleEndian(_ word: UInt32) -> [UInt8] {
+        (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) }
+    }
+
+    /// The FICR words OpenOCD's nrf5 driver reads (nRF52840 PS 4.4): code page size and count, the variant,
+    /// package, RAM and flash sizes, and the HWID in CONFIGID.
+    private func nordicFICR() -> [(UInt32, [UInt8])] {
+        let page = UInt32(flash.region.sectors.first?.size ?? 4096)
+        let ramKiB = UInt32(truncatingIfNeeded: (chip.ram?.size ?? 0) / 1024)
+        let values: [(UInt32, UInt32)] = [
+            (0x1000_0010, page), (0x1000_0014, UInt32(flash.size) / page), (0x1000_005C, 0xFFFF_0150),
+            (0x1000_0104, 0x4141_4430), (0x1000_0108, 0x2004), (0x1000_010C, ramKiB),
+            (0x1000_0110, UInt32(flash.size / 1024)),
+        ]
+        return values.map { ($0.0, Self.littleEndian($0.1)) }
     }
 
     private func mapWindows() throws {
