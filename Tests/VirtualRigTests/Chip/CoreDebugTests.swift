@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import VirtualRig
@@ -135,5 +136,25 @@ import Testing
         try chip.write32(0xE000_2000, 0x3)
         #expect(try chip.read32(0xE000_2000) & 0x1 == 0x1)
         #expect(try chip.read32(0xE000_1000) >> 28 == 4)      // DWT_CTRL.NUMCOMP
+    }
+}
+
+@Suite struct ChipRunnerTests {
+    @Test func firmwareRunsInTheBackgroundWhileAProbeHaltsIt() throws {
+        let chip = try CoreDebugTests.countingChip()
+        let runner = ChipRunner(chip: chip)
+        runner.start()
+        var count: UInt32 = 0
+        for _ in 0..<200 where count == 0 {
+            usleep(2_000)
+            count = try chip.readCoreRegister(0)
+        }
+        try chip.write32(0xE000_EDF0, 0xA05F_0003)
+        let halted = try chip.readCoreRegister(0)
+        usleep(5_000)
+        #expect(halted > 0)
+        #expect(try chip.readCoreRegister(0) == halted)
+        runner.stop()
+        #expect(!runner.isRunning)
     }
 }
