@@ -173,6 +173,12 @@ public final class VirtualChip {
             core.writeMemory(UInt32(truncatingIfNeeded: region.start),
                              [UInt8](repeating: region.erased, count: Int(region.size)))
         }
+        // The rest of each ID word reads as erased bits, as on the parts (0xFFFF0040 at 0x1FFFF7E0 on an F103).
+        for (address, bytes) in idWords {
+            let start = address & ~3
+            let end = (address + UInt32(bytes.count) + 3) & ~3
+            core.writeMemory(start, [UInt8](repeating: 0xFF, count: Int(end - start)))
+        }
         for (address, bytes) in idWords { core.writeMemory(address, bytes) }
     }
 

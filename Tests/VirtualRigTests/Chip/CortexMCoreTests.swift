@@ -108,6 +108,7 @@ import Testing
         f1.halt()
         #expect(try f1.read32(0xE004_2000) == 0x2003_6410)
         #expect(try f1.read16(0x1FFF_F7E0) == 64)
+        #expect(try f1.read32(0x1FFF_F7E0) == 0xFFFF_0040)  // as st-info's trace shows
         #expect(try f1.read32(0xE000_ED00) == 0x411F_C231)
         #expect(f1.dpIDCode == 0x1BA0_1477)
         let f4 = try ChipTestSupport.chip("stm32f4-discovery")
