@@ -18,6 +18,8 @@ final class CortexMCore {
 
     /// A BKPT or other exception the engine raised; set by the interrupt hook, read after the run stops.
     var exception: UInt32?
+    /// The access that stopped the engine on unmapped or read-protected memory: (fetch?, address).
+    var invalidAccess: (fetch: Bool, write: Bool, address: UInt32)?
     /// The FPB breakpoint address the core stopped at (before executing it), set by the code hook.
     var breakpointHit: UInt32?
     private var breakpointHooks: [UInt32: uc_hook] = [:]
@@ -141,6 +143,7 @@ final class CortexMCore {
     func run(count: Int) -> uc_err {
         exception = nil
         breakpointHit = nil
+        invalidAccess = nil
         return uc_emu_start(engine, UInt64(pc | 1), 0xFFFF_FFFF, 0, max(1, count))
     }
 
@@ -199,6 +202,19 @@ final class CortexMCore {
             cunicorn_hook_add(engine, &hook, Int32(UC_HOOK_INTR.rawValue),
                               unsafeBitCast(interrupt, to: UnsafeMutableRawPointer.self), context, 1, 0),
             "hook interrupts")
+        hooks.append(hook)
+        let invalid: ProtectionHook = { _, type, address, _, _, context in
+            guard let context else { return false }
+            let core = Unmanaged<CortexMCore>.fromOpaque(context).takeUnretainedValue()
+            let fetch = type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT
+            core.invalidAccess = (fetch, type == UC_MEM_WRITE_UNMAPPED, UInt32(truncatingIfNeeded: address))
+            return false
+        }
+        let invalidTypes = UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue
+            | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_PROT.rawValue
+        try Self.check(
+            cunicorn_hook_add(engine, &hook, Int32(invalidTypes), unsafeBitCast(invalid, to: UnsafeMutableRawPointer.self),
+                              context, 1, 0), "hook invalid accesses")
         hooks.append(hook)
         try Self.check(
             cunicorn_hook_add(engine, &hook, Int32(UC_HOOK_MEM_WRITE_PROT.rawValue),

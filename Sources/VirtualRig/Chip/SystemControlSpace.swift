@@ -120,6 +120,17 @@ final class SystemControlSpace: MMIODevice {
         return true
     }
 
+    /// A bus fault escalated to HardFault: CFSR IBUSERR, or PRECISERR with BFAR valid, and HFSR.FORCED.
+    func recordBusFault(address: UInt32, fetch: Bool) {
+        if fetch {
+            configurableFaults |= 1 << 8
+        } else {
+            configurableFaults |= 1 << 9 | 1 << 15
+            _ = registers.writeWord(0xD38, value: address, mask: 0xFFFF_FFFF)
+        }
+        hardFaults |= 1 << 30
+    }
+
     /// AIRCR needs VECTKEY 0x05FA in the upper half; SYSRESETREQ (bit 2) or VECTRESET (bit 0) resets the chip.
     private func writeAIRCR(_ value: UInt32) {
         guard value >> 16 == 0x05FA else { return }

@@ -135,9 +135,7 @@ extension VirtualChip {
             early = true
         } else if error != UC_ERR_OK {
             early = true
-            let what = String(cString: uc_strerror(error))
-            enterHalt(.fault("\(what) at pc 0x\(String(core.pc, radix: 16))"))
-            emit(.stopped("\(what) at pc 0x\(String(core.pc, radix: 16))"))
+            haltOnEngineError(error)
         } else if isSleeping {
             // WFI/WFE stops Unicorn at once: sleep until SysTick fires, or for the whole slice without it.
             let slept = min(UInt64(count), sysTick?.cyclesUntilInterrupt ?? UInt64(count))
@@ -177,7 +175,7 @@ extension VirtualChip {
         } else if let exception = core.exception {
             handleException(exception)
         } else if error != UC_ERR_OK {
-            enterHalt(.fault(String(cString: uc_strerror(error))))
+            haltOnEngineError(error)
         }
         if pendingReset {
             pendingReset = false
@@ -186,13 +184,29 @@ extension VirtualChip {
         if !halted { enterHalt(.step) }
     }
 
+    /// An access Unicorn could not complete: a bus fault on hardware, which escalates to HardFault without a
+    /// handler model here, so the core stops with the fault status registers telling why (ARMv7-M B3.2.15).
+    private func haltOnEngineError(_ error: uc_err) {
+        var what = String(cString: uc_strerror(error))
+        if let access = core.invalidAccess {
+            let kind = access.fetch ? "instruction fetch" : access.write ? "write" : "read"
+            what = "bus fault: \(kind) at 0x\(String(access.address, radix: 16))"
+            scs?.recordBusFault(address: access.address, fetch: access.fetch)
+        }
+        let message = "\(what) (pc 0x\(String(core.pc, radix: 16)))"
+        enterHalt(.fault(message))
+        emit(.stopped(message))
+    }
+
     private func handleException(_ number: UInt32) {
         let pc = core.pc
         if number == Self.trapExceptionExit { return returnFromException() }
         // SVC: Unicorn has already moved the PC past the instruction, which is the return address.
         if number == Self.trapSVC { return enterException(Exception.svCall, returnAddress: pc) }
         guard number == Self.exceptionBreakpoint else {
-            let what = Self.trapName(number)
+            // A prefetch abort is an instruction fetch bus fault at the PC (nothing mapped there).
+            if number == 3 { scs?.recordBusFault(address: pc, fetch: true) }
+            let what = number == 3 ? "bus fault: instruction fetch" : Self.trapName(number)
             enterHalt(.fault("\(what) at pc 0x\(String(pc, radix: 16))"))
             emit(.stopped("\(what) at pc 0x\(String(pc, radix: 16))"))
             return

@@ -161,3 +161,37 @@ import Testing
         #expect(try chip.read32(0x2000_0000) == 3)
     }
 }
+
+@Suite struct FaultTests {
+    @Test func unmappedReadStopsWithBusFaultStatus() throws {
+        let chip = try ChipTestSupport.chip("bluepill")
+        let program = try ChipTestSupport.assemble(ChipTestSupport.vectors(stack: 0x2000_5000) + """
+            _start:
+                ldr r0, =0x30000000
+                ldr r1, [r0]
+                bkpt #0
+            """, base: 0x0800_0000)
+        chip.flash.replace(with: program)
+        chip.reset()
+        guard case .halted(.fault(let message)) = chip.run(instructions: 100) else {
+            Issue.record("expected a fault, got \(String(describing: chip.haltReason))")
+            return
+        }
+        #expect(message.contains("read at 0x30000000"))
+        #expect(try chip.read32(0xE000_ED28) & (1 << 9 | 1 << 15) == 1 << 9 | 1 << 15)  // PRECISERR, BFARVALID
+        #expect(try chip.read32(0xE000_ED38) == 0x3000_0000)
+        #expect(try chip.read32(0xE000_ED2C) & (1 << 30) != 0)                        // HFSR.FORCED
+        #expect(try chip.read32(0xE000_EDF0) & (1 << 19) != 0)                        // S_LOCKUP
+        #expect(chip.events.last.map { if case .stopped = $0 { return true } else { return false } } == true)
+    }
+
+    @Test func erasedFlashStopsOnTheFirstFetch() throws {
+        let chip = try ChipTestSupport.chip("bluepill")
+        chip.reset()
+        guard case .halted(.fault(let message)) = chip.run(instructions: 100) else {
+            Issue.record("expected a fault, got \(String(describing: chip.haltReason))")
+            return
+        }
+        #expect(message.contains("instruction fetch"))
+    }
+}
