@@ -213,8 +213,9 @@ final class CortexMCore {
         let invalidTypes = UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue
             | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_PROT.rawValue
         try Self.check(
-            cunicorn_hook_add(engine, &hook, Int32(invalidTypes), unsafeBitCast(invalid, to: UnsafeMutableRawPointer.self),
-                              context, 1, 0), "hook invalid accesses")
+            cunicorn_hook_add(engine, &hook, Int32(invalidTypes),
+                              unsafeBitCast(invalid, to: UnsafeMutableRawPointer.self), context, 1, 0),
+            "hook invalid accesses")
         hooks.append(hook)
         try Self.check(
             cunicorn_hook_add(engine, &hook, Int32(UC_HOOK_MEM_WRITE_PROT.rawValue),
