@@ -89,3 +89,45 @@ import Testing
         #expect(port.apRead(0x4).ack == .ok)
     }
 }
+
+/// OpenOCD 0.12's CMSIS-DAP connect for nrf52.cfg (peer-usb-traces.md, transfers 18 to 32), replayed on the DP as a
+/// CMSIS-DAP firmware would: each AP read followed by RDBUFF.
+@Suite struct OpenOCDConnectReplayTests {
+    @Test func connectSequenceSeesTheCortexM4() throws {
+        let chip = try ChipTestSupport.chip("nrf52840dk")
+        let dp = SWDebugPort(chip: chip)
+        dp.lineReset()
+        #expect(dp.dpRead(0x0) == (.ok, 0x2BA0_1477))
+        #expect(dp.dpWrite(0x0, 0x1E) == .ok)
+        #expect(dp.dpWrite(0x8, 0) == .ok)
+        #expect(dp.dpWrite(0x4, 0x5000_0020) == .ok)
+        #expect(dp.dpRead(0x4).value & 0xF000_0000 == 0xF000_0000)
+        #expect(dp.dpWrite(0x8, 0xF0) == .ok)
+        #expect(dp.apReadValue(0xC) == (.ok, 0x2477_0011))
+        #expect(dp.dpWrite(0x8, 0) == .ok)
+        #expect(dp.apWrite(0x0, 0xA200_0020) == .ok)   // byte size, packed: OpenOCD probes packed support
+        #expect(dp.apWrite(0x4, 0) == .ok)
+        #expect(dp.apReadValue(0x0).value & 0xFF00_0037 == 0xA200_0020)
+        #expect(dp.apWrite(0x0, 0xA200_0022) == .ok)
+        #expect(dp.apWrite(0x4, 0xE000_ED00) == .ok)
+        #expect(dp.apReadValue(0xC) == (.ok, 0x410F_C241))
+        #expect(dp.apWrite(0x4, 0xE000_EF40) == .ok)
+        #expect(dp.apReadValue(0xC) == (.ok, 0x1011_0021))   // MVFR0: FPv4-SP
+        #expect(dp.apWrite(0x4, 0xE000_EDF0) == .ok)
+        #expect(dp.apReadValue(0xC).ack == .ok)
+        #expect(dp.apWrite(0x4, 0xE000_EDFC) == .ok)
+        #expect(dp.apWrite(0xC, 0x0100_0000) == .ok)
+        #expect(dp.apWrite(0x4, 0xE000_2000) == .ok)
+        #expect(dp.apReadValue(0xC).value & 0xF0 == 0x60)
+        #expect(dp.apWrite(0x4, 0xE000_1000) == .ok)
+        #expect(dp.apReadValue(0xC).value >> 28 == 4)
+        // Halt through DRW, then read a packed pair of half-words of SRAM.
+        #expect(dp.apWrite(0x4, 0xE000_EDF0) == .ok)
+        #expect(dp.apWrite(0xC, 0xA05F_0003) == .ok)
+        #expect(chip.isHalted)
+        try chip.write32(0x2000_0000, 0xBEEF_CAFE)
+        #expect(dp.apWrite(0x0, 0xA200_0021) == .ok)
+        #expect(dp.apWrite(0x4, 0x2000_0000) == .ok)
+        #expect(dp.apReadValue(0xC) == (.ok, 0xBEEF_CAFE))
+    }
+}
