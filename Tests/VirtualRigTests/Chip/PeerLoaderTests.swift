@@ -53,7 +53,17 @@ import Testing
         for (register, value) in registers { try chip.writeCoreRegister(register, value) }
         try chip.write32(0xE000_EDF0, 0xA05F_0001)
 
-        // The host side of the FIFO: write what fits between wp and rp (one slot kept free), then publish wp.
+        try Self.feedFIFO(chip, image: image, fifo: fifo, fifoEnd: fifoEnd)
+        var state = try chip.read32(0xE000_EDF0)
+        for _ in 0..<100 where state & 0x2_0000 == 0 { state = try chip.read32(0xE000_EDF0) }
+        #expect(chip.haltReason == .breakpoint(0))
+        #expect(try chip.readCoreRegister(0) & 0x14 == 0)          // the status the algorithm returns: SR
+        #expect(try chip.readMemory(0x0800_0800, count: image.count) == image)
+    }
+
+    /// The host side of `target_run_flash_async_algorithm`'s FIFO ([wp, rp, data…]): write what fits between wp
+    /// and rp (one slot kept free), publish wp, and read rp back, while the core drains the FIFO into flash.
+    static func feedFIFO(_ chip: VirtualChip, image: [UInt8], fifo: UInt32, fifoEnd: UInt32) throws {
         var sent = 0
         var writePointer = fifo + 8
         var polls = 0
@@ -61,6 +71,7 @@ import Testing
             polls += 1
             let readPointer = try chip.read32(fifo + 4)
             #expect(readPointer != 0, "the algorithm reported an error")
+            if readPointer == 0 { return }
             let free = readPointer > writePointer ? readPointer - writePointer - 2
                 : fifoEnd - writePointer - (readPointer == fifo + 8 ? 2 : 0)
             let count = min(Int(free), image.count - sent) & ~1
@@ -71,17 +82,48 @@ import Testing
             if writePointer >= fifoEnd { writePointer = fifo + 8 }
             try chip.write32(fifo, writePointer)
         }
+    }
+
+    /// OpenOCD 0.12's STM32F2/F4 algorithm (`stm32f2x.inc`): `ldr.w r8,[r0]; cmp.w r8,#0`, CR <- PG|PSIZE x16
+    /// from its literal, `ldrh.w`/`strh.w` post-indexed into flash, DSB, BSY at SR bit 16, errors 0xF0.
+    static func openOCDF4Algorithm() -> [UInt8]? {
+        let prefix: [UInt8] = [0xD0, 0xF8, 0x00, 0x80, 0xB8, 0xF1, 0x00, 0x0F]
+        guard let candidate = loader(in: "/usr/bin/openocd", prefix: prefix, literals: 1, containing: [0x26, 0x61])
+        else { return nil }
+        return candidate
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openocd")))
+    func openOCDStm32f4AsyncAlgorithmProgramsFlash() throws {
+        let algorithm = try #require(Self.openOCDF4Algorithm())
+        let chip = try ChipTestSupport.chip("stm32f4-discovery")
+        chip.reset(halt: true)
+        try chip.write32(0xE000_EDF0, 0xA05F_0003)
+        try chip.write32(0x4002_3C04, 0x4567_0123)
+        try chip.write32(0x4002_3C04, 0xCDEF_89AB)
+        chip.flash.replace(with: [UInt8](repeating: 0, count: 0x4000))
+        try chip.write32(0x4002_3C10, 0x2 | 0 << 3 | 1 << 8 | 1 << 16)   // erase sector 0 at x16
+        let code: UInt32 = 0x2000_0000, fifo: UInt32 = 0x2000_0200, fifoEnd: UInt32 = 0x2000_0200 + 8 + 512
+        let image = (0..<4096).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 512) }
+        try chip.writeMemory(code, algorithm)
+        try chip.write32(fifo, fifo + 8)
+        try chip.write32(fifo + 4, fifo + 8)
+        let registers: [(UInt32, UInt32)] = [(0, fifo), (1, fifoEnd), (2, 0x0800_0000), (3, UInt32(image.count / 2)),
+                                             (4, 0x4002_3C00), (15, code), (16, 0x0100_0000)]
+        for (register, value) in registers { try chip.writeCoreRegister(register, value) }
+        try chip.write32(0xE000_EDF0, 0xA05F_0001)
+        try Self.feedFIFO(chip, image: image, fifo: fifo, fifoEnd: fifoEnd)
         var state = try chip.read32(0xE000_EDF0)
         for _ in 0..<100 where state & 0x2_0000 == 0 { state = try chip.read32(0xE000_EDF0) }
         #expect(chip.haltReason == .breakpoint(0))
-        #expect(try chip.readCoreRegister(0) & 0x14 == 0)          // the status the algorithm returns: SR
-        #expect(try chip.readMemory(0x0800_0800, count: image.count) == image)
+        #expect(try chip.readCoreRegister(0) & 0xF0 == 0)
+        #expect(try chip.readMemory(0x0800_0000, count: image.count) == image)
     }
 
     static let libstlink = "/usr/lib/x86_64-linux-gnu/libstlink.so.1.7.0"
 
     /// The bytes from `prefix` to the loader's `bkpt #0` and the literal words after it.
-    static func loader(in path: String, prefix: [UInt8], literals: Int) -> [UInt8]? {
+    static func loader(in path: String, prefix: [UInt8], literals: Int, containing: [UInt8] = []) -> [UInt8]? {
         guard let file = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](file)
         var index = 0
@@ -92,11 +134,17 @@ import Testing
                 // bkpt, then a nop to align the literal pool when needed.
                 end += 2
                 if end % 4 != index % 4 { end += 2 }
-                return Array(bytes[index..<(end + literals * 4)])
+                let candidate = Array(bytes[index..<(end + literals * 4)])
+                if containing.isEmpty || Self.contains(candidate, containing) { return candidate }
             }
             index += 1
         }
         return nil
+    }
+
+    static func contains(_ bytes: [UInt8], _ part: [UInt8]) -> Bool {
+        guard bytes.count >= part.count else { return false }
+        return (0...(bytes.count - part.count)).contains { Array(bytes[$0..<($0 + part.count)]) == part }
     }
 
     /// stlink-tools' sequence (flash_loader.c): registers r0 buffer, r1 target, r2 count, r3 bank offset, PC at
