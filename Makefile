@@ -4,7 +4,7 @@ SWIFT_BUILD_FLAGS ?=
 ATELIER := .build/debug/atelier
 
 # Debian packages the build, the tests and the demo need (cross-compilers, peers as judges, emulators).
-APT_PACKAGES := pkg-config libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
+APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
 	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake
 

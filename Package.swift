@@ -20,7 +20,7 @@ let package = Package(
             name: "atelier",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB",
+                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers",
             ]
         ),
         .target(name: "BoardCatalog", dependencies: ["Yams"]),
@@ -30,6 +30,8 @@ let package = Package(
             dependencies: ["BoardCatalog", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "Build", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"]),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -41,12 +43,14 @@ let package = Package(
             name: "CUMockdev", pkgConfig: "umockdev-1.0",
             providers: [.apt(["libumockdev-dev"])]
         ),
-        .systemLibrary(
-            name: "CUnicorn", pkgConfig: "unicorn",
-            providers: [.apt(["libunicorn-dev"])]
-        ),
+        // C glue for the GObject signal and usbdevfs URB plumbing; device behaviour stays in Swift.
+        .target(name: "CUMockdevShim", dependencies: ["CUMockdev"]),
+        // Unicorn runs the emulated Cortex-M cores of the virtual rig's chips (Debian libunicorn-dev). No pkgConfig on
+        // purpose: its -lunicorn would put libunicorn's private GLib copy ahead of the real GLib that umockdev uses,
+        // in the global symbol scope, and crash the rig; shim.h loads libunicorn.so.2 with dlopen instead.
+        .systemLibrary(name: "CUnicorn", providers: [.apt(["libunicorn-dev"])]),
         .target(
-            name: "VirtualRig", dependencies: ["CUMockdev", "CUnicorn", "BoardCatalog"],
+            name: "VirtualRig", dependencies: ["CUMockdev", "CUMockdevShim", "CUnicorn", "BoardCatalog"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
@@ -60,6 +64,8 @@ let package = Package(
         .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "BoardCatalog"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
+        .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
+        .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),

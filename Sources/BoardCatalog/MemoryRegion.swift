@@ -96,6 +96,13 @@ public struct Sector: Hashable, Sendable, Codable {
     public var size: UInt64
     public var eraseMilliseconds: Double?
 
+    public init(index: Int, start: UInt64, size: UInt64, eraseMilliseconds: Double? = nil) {
+        self.index = index
+        self.start = start
+        self.size = size
+        self.eraseMilliseconds = eraseMilliseconds
+    }
+
     public var end: UInt64 { start + size }
     public var range: Range<UInt64> { start..<end }
 }

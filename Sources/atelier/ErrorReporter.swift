@@ -1,6 +1,9 @@
 import ArgumentParser
 import BoardCatalog
 import FirmwareImage
+import Flash
+import Programmers
+import USB
 
 /// The one place that turns a library error into a message, an optional hint and an exit code.
 enum ErrorReporter {
@@ -14,7 +17,17 @@ enum ErrorReporter {
     static func report(for error: Error) -> Report? {
         switch error {
         case let error as BoardCatalogError:
-            return boardCatalog(error)
+            return Report(message: error.description, hint: nil, exitCode: .badInput)
+        case let error as FlashError:
+            return flash(error)
+        case let error as DFUError:
+            return dfu(error)
+        case let error as USBError:
+            return Report(message: error.message, hint: error.hint, exitCode: .environment)
+        case let error as ProbeSelectorError:
+            return probeSelector(error)
+        case let error as FirmwareImageError:
+            return firmwareImage(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
@@ -22,11 +35,47 @@ enum ErrorReporter {
         }
     }
 
-    private static func boardCatalog(_ error: BoardCatalogError) -> Report {
+    /// A malformed or ambiguous selector is the user's to fix (2); no probe attached is the environment (3).
+    private static func probeSelector(_ error: ProbeSelectorError) -> Report {
         switch error {
-        case .unreadable:
-            Report(message: error.description, hint: nil, exitCode: .badInput)
-        default:
+        case .invalid, .ambiguous:
+            Report(message: error.message, hint: error.hint, exitCode: .badInput)
+        case .noProbe, .noMatch:
+            Report(message: error.message, hint: error.hint, exitCode: .environment)
+        }
+    }
+
+    private static func flash(_ error: FlashError) -> Report {
+        switch error {
+        case .outsideFlash, .sourceFailed:
+            return Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .verifyMismatch, .unsupported:
+            return Report(message: error.description, hint: nil, exitCode: .refused)
+        case .targetFailed(_, _, let underlying):
+            // A device that said no is a 1; a device that went away or never answered is the environment.
+            let nested = report(for: underlying)
+            return Report(message: error.description, hint: nested?.hint, exitCode: nested?.exitCode ?? .environment)
+        }
+    }
+
+    private static func dfu(_ error: DFUError) -> Report {
+        switch error {
+        case .deviceError: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .unexpectedState, .malformedReply, .stuck, .badLayout:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// Bad or unreadable image files are bad input (2); only an output that cannot be written is the environment.
+    static func firmwareImage(_ error: FirmwareImageError) -> Report {
+        switch error {
+        case .unwritable:
+            Report(message: error.description, hint: "check the folder exists and is writable", exitCode: .environment)
+        case .unreadable, .outputExists, .unknownFormat, .needsBaseAddress, .syntax, .malformed,
+             .overlappingSegments, .addressOutOfRange, .cannotEncode, .outsideMemory:
             Report(message: error.description, hint: nil, exitCode: .badInput)
         }
     }

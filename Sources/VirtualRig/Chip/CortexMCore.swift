@@ -40,9 +40,13 @@ final class CortexMCore {
         case .avr5, .rv32imac: throw ChipError.unsupportedCore(core.rawValue)
         }
         self.core = core
+        guard cunicorn_available() == 1 else {
+            throw ChipError.engine(operation: "load libunicorn.so.2", code: -1,
+                                   message: "it is missing or incomplete; install Debian's libunicorn2")
+        }
         var handle: OpaquePointer?
         let mode = uc_mode(rawValue: UC_MODE_THUMB.rawValue | UC_MODE_MCLASS.rawValue)
-        try Self.check(uc_open(UC_ARCH_ARM, mode, &handle), "open an ARM engine")
+        try Self.check(cunicorn_open(UC_ARCH_ARM, mode, &handle), "open an ARM engine")
         guard let handle else {
             throw ChipError.engine(operation: "open an ARM engine", code: -1, message: "no handle")
         }
@@ -50,21 +54,21 @@ final class CortexMCore {
         try Self.check(cunicorn_set_cpu_model(engine, model), "select the \(core.rawValue) CPU model")
         try installHooks()
         var context: OpaquePointer?
-        if uc_context_alloc(engine, &context) == UC_ERR_OK, let context {
-            uc_context_save(engine, context)
+        if cunicorn_context_alloc(engine, &context) == UC_ERR_OK, let context {
+            cunicorn_context_save(engine, context)
             initialContext = context
         }
     }
 
     deinit {
-        if let initialContext { uc_context_free(initialContext) }
-        uc_close(engine)
+        if let initialContext { cunicorn_context_free(initialContext) }
+        cunicorn_close(engine)
     }
 
     static func check(_ error: uc_err, _ operation: String) throws {
         guard error != UC_ERR_OK else { return }
         throw ChipError.engine(
-            operation: operation, code: Int(error.rawValue), message: String(cString: uc_strerror(error)))
+            operation: operation, code: Int(error.rawValue), message: String(cString: cunicorn_strerror(error)))
     }
 
     // MARK: Memory
@@ -72,13 +76,13 @@ final class CortexMCore {
     /// Maps zero-filled memory owned by Unicorn.
     func map(_ start: UInt32, size: UInt32, writable: Bool) throws {
         let prot = writable ? UC_PROT_ALL.rawValue : UC_PROT_READ.rawValue | UC_PROT_EXEC.rawValue
-        try Self.check(uc_mem_map(engine, UInt64(start), Int(size), prot), "map 0x\(String(start, radix: 16))")
+        try Self.check(cunicorn_mem_map(engine, UInt64(start), Int(size), prot), "map 0x\(String(start, radix: 16))")
     }
 
     /// Maps host memory (the flash array) read-only and executable: stores into it reach `protectedWrite`.
     func map(_ start: UInt32, size: Int, pointer: UnsafeMutableRawPointer) throws {
         let prot = UC_PROT_READ.rawValue | UC_PROT_EXEC.rawValue
-        try Self.check(uc_mem_map_ptr(engine, UInt64(start), size, prot, pointer), "map flash")
+        try Self.check(cunicorn_mem_map_ptr(engine, UInt64(start), size, prot, pointer), "map flash")
     }
 
     /// Maps an MMIO window whose accesses go to `mmioRead` / `mmioWrite`.
@@ -88,7 +92,7 @@ final class CortexMCore {
         windows.append(window)
         let context = Unmanaged.passUnretained(window).toOpaque()
         try Self.check(
-            uc_mmio_map(engine, UInt64(start), Int(size), MMIOWindow.read, context, MMIOWindow.write, context),
+            cunicorn_mmio_map(engine, UInt64(start), Int(size), MMIOWindow.read, context, MMIOWindow.write, context),
             "map MMIO at 0x\(String(start, radix: 16))")
     }
 
@@ -96,13 +100,13 @@ final class CortexMCore {
 
     func readMemory(_ address: UInt32, count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
-        let error = bytes.withUnsafeMutableBytes { uc_mem_read(engine, UInt64(address), $0.baseAddress, count) }
+        let error = bytes.withUnsafeMutableBytes { cunicorn_mem_read(engine, UInt64(address), $0.baseAddress, count) }
         return error == UC_ERR_OK ? bytes : nil
     }
 
     @discardableResult
     func writeMemory(_ address: UInt32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { uc_mem_write(engine, UInt64(address), $0.baseAddress, bytes.count) } == UC_ERR_OK
+        bytes.withUnsafeBytes { cunicorn_mem_write(engine, UInt64(address), $0.baseAddress, bytes.count) } == UC_ERR_OK
     }
 
     /// Drops translated code in a range, after its bytes changed behind the engine's back.
@@ -114,13 +118,13 @@ final class CortexMCore {
 
     func read(_ register: uc_arm_reg) -> UInt32 {
         var value: UInt32 = 0
-        uc_reg_read(engine, Int32(register.rawValue), &value)
+        cunicorn_reg_read(engine, Int32(register.rawValue), &value)
         return value
     }
 
     func write(_ register: uc_arm_reg, _ value: UInt32) {
         var value = value
-        uc_reg_write(engine, Int32(register.rawValue), &value)
+        cunicorn_reg_write(engine, Int32(register.rawValue), &value)
     }
 
     var pc: UInt32 {
@@ -131,7 +135,7 @@ final class CortexMCore {
 
     /// Puts every register back to its state after creation (Unicorn has no CPU reset call).
     func resetRegisters() {
-        if let initialContext { uc_context_restore(engine, initialContext) }
+        if let initialContext { cunicorn_context_restore(engine, initialContext) }
     }
 
     // MARK: Running
@@ -144,18 +148,18 @@ final class CortexMCore {
         exception = nil
         breakpointHit = nil
         invalidAccess = nil
-        return uc_emu_start(engine, UInt64(pc | 1), 0xFFFF_FFFF, 0, max(1, count))
+        return cunicorn_emu_start(engine, UInt64(pc | 1), 0xFFFF_FFFF, 0, max(1, count))
     }
 
     func stop() {
-        uc_emu_stop(engine)
+        cunicorn_emu_stop(engine)
     }
 
     /// Stops the core before executing any of `addresses` (FPB comparators): one code hook per address, and the
     /// code translated there dropped so the hook is compiled in.
     func setBreakpoints(_ addresses: Set<UInt32>) {
         for (address, hook) in breakpointHooks where !addresses.contains(address) {
-            uc_hook_del(engine, hook)
+            cunicorn_hook_del(engine, hook)
             breakpointHooks[address] = nil
             invalidateCode(address..<(address &+ 2))
         }
@@ -165,7 +169,7 @@ final class CortexMCore {
             guard let context else { return }
             let core = Unmanaged<CortexMCore>.fromOpaque(context).takeUnretainedValue()
             core.breakpointHit = UInt32(truncatingIfNeeded: address)
-            uc_emu_stop(engine)
+            cunicorn_emu_stop(engine)
         }
         for address in addresses where breakpointHooks[address] == nil {
             var hook: uc_hook = 0
@@ -187,7 +191,7 @@ final class CortexMCore {
             guard let context else { return }
             let core = Unmanaged<CortexMCore>.fromOpaque(context).takeUnretainedValue()
             core.exception = number
-            uc_emu_stop(engine)
+            cunicorn_emu_stop(engine)
         }
         let protected: ProtectionHook = {
             _, _, address, size, value, context in

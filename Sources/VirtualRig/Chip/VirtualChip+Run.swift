@@ -187,7 +187,7 @@ extension VirtualChip {
     /// An access Unicorn could not complete: a bus fault on hardware, which escalates to HardFault without a
     /// handler model here, so the core stops with the fault status registers telling why (ARMv7-M B3.2.15).
     private func haltOnEngineError(_ error: uc_err) {
-        var what = String(cString: uc_strerror(error))
+        var what = String(cString: cunicorn_strerror(error))
         if let access = core.invalidAccess {
             let kind = access.fetch ? "instruction fetch" : access.write ? "write" : "read"
             what = "bus fault: \(kind) at 0x\(String(access.address, radix: 16))"

@@ -62,11 +62,11 @@ public final class VirtualChip {
     var scs: SystemControlSpace?
     var sysTick: SysTick?
 
-    public convenience init(board: Board, clock: ChipClock = ScaledChipClock(timeScale: 0)) throws {
+    public convenience init(board: Board, clock: ChipClock = VirtualClock(timeScale: 0)) throws {
         try self.init(chip: board.chip, board: board, clock: clock)
     }
 
-    public init(chip: Chip, board: Board? = nil, clock: ChipClock = ScaledChipClock(timeScale: 0)) throws {
+    public init(chip: Chip, board: Board? = nil, clock: ChipClock = VirtualClock(timeScale: 0)) throws {
         guard chip.core.architecture == .arm else { throw ChipError.unsupportedCore(chip.core.rawValue) }
         guard let flashRegion = chip.flash else { throw ChipError.noFlash(chip: chip.id) }
         self.chip = chip

@@ -18,7 +18,7 @@ enum ChipTestSupport {
         try BoardCatalog.load(folders: [boardsFolder]).board(id)
     }
 
-    static func chip(_ boardID: String, clock: ChipClock = ScaledChipClock(timeScale: 0)) throws -> VirtualChip {
+    static func chip(_ boardID: String, clock: ChipClock = VirtualClock(timeScale: 0)) throws -> VirtualChip {
         try VirtualChip(board: board(boardID), clock: clock)
     }
 

@@ -1,0 +1,42 @@
+import BoardCatalog
+
+/// Why a flash operation stopped. Every case names the address so the user knows how far it got.
+public enum FlashError: Error, CustomStringConvertible {
+    public struct RegionName: Sendable, Equatable {
+        public var name: String
+        public var range: Range<UInt64>
+    }
+
+    /// Part of the image lies outside every flash region; nothing was written.
+    case outsideFlash(Range<UInt64>, nearest: RegionName?)
+    /// Read-back after programming differs from what was written.
+    case verifyMismatch(address: UInt64, expected: UInt8, actual: UInt8)
+    /// The programmer failed during one step.
+    case targetFailed(operation: String, address: UInt64, underlying: Error)
+    /// The operation needs something this programmer cannot do.
+    case unsupported(String)
+    /// The image source could not be read.
+    case sourceFailed(Range<UInt64>, underlying: Error)
+
+    public var description: String {
+        switch self {
+        case .outsideFlash(let range, let nearest):
+            let bytes = range.upperBound - range.lowerBound
+            var text = "\(bytes) image bytes at \(hex(range.lowerBound))..\(hex(range.upperBound)) lie outside the board's flash"
+            if let nearest {
+                text += "; the nearest region is '\(nearest.name)' at \(hex(nearest.range.lowerBound))"
+                    + "..\(hex(nearest.range.upperBound))"
+            }
+            return text + ". Nothing was written: link the image for this board or pick the right --board."
+        case .verifyMismatch(let address, let expected, let actual):
+            return "verify failed at \(hex(address)): the image has \(hex(UInt64(expected), width: 2)) but the device holds "
+                + "\(hex(UInt64(actual), width: 2)); flash again, and if it persists the sector may be worn or write-protected"
+        case .targetFailed(let operation, let address, let underlying):
+            return "\(operation) at \(hex(address)) failed: \(underlying)"
+        case .unsupported(let what):
+            return what
+        case .sourceFailed(let range, let underlying):
+            return "cannot read image bytes \(hex(range.lowerBound))..\(hex(range.upperBound)): \(underlying)"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import BoardCatalog
+
+extension FlashExecutor {
+    /// Compares the device with the image without writing anything: `atelier flash --verify-only`.
+    /// Throws `verifyMismatch` at the first differing byte.
+    @discardableResult
+    public func verifyOnly(_ plan: FlashPlan, source: FlashSource) throws(FlashError) -> FlashReport {
+        var report = FlashReport()
+        events(.planned(sectors: plan.steps.count, imageBytes: plan.imageBytes))
+        for step in plan.steps {
+            report.sectorsTouched += 1
+            events(.verifying(step.sector))
+            for piece in step.pieces {
+                let expected: [UInt8]
+                do { expected = try source.read(piece) } catch { throw .sourceFailed(piece, underlying: error) }
+                var offset = 0
+                while offset < expected.count {
+                    let count = min(target.capabilities.maxTransferSize, expected.count - offset)
+                    let address = piece.lowerBound + UInt64(offset)
+                    let actual: [UInt8]
+                    do {
+                        actual = try target.read(address: address, count: count)
+                    } catch {
+                        throw .targetFailed(operation: "read", address: address, underlying: error)
+                    }
+                    for index in 0..<count where index >= actual.count || actual[index] != expected[offset + index] {
+                        throw .verifyMismatch(address: address + UInt64(index), expected: expected[offset + index],
+                                              actual: index < actual.count ? actual[index] : 0)
+                    }
+                    offset += count
+                    report.bytesRead += UInt64(count)
+                    report.bytesVerified += UInt64(count)
+                }
+            }
+        }
+        events(.finished(report))
+        return report
+    }
+}

@@ -1,0 +1,184 @@
+import BoardCatalog
+
+/// Carries out a `FlashPlan` on a target one sector at a time, so memory stays the size of the largest sector
+/// whatever the size of the image.
+public struct FlashExecutor {
+    public var target: FlashTarget
+    public var events: (FlashEvent) -> Void
+
+    public init(target: FlashTarget, events: @escaping (FlashEvent) -> Void = { _ in }) {
+        self.target = target
+        self.events = events
+    }
+
+    @discardableResult
+    public func run(_ plan: FlashPlan, source: FlashSource) throws(FlashError) -> FlashReport {
+        var report = FlashReport()
+        var done: UInt64 = 0
+        let total = plan.imageBytes
+        events(.planned(sectors: plan.steps.count, imageBytes: total))
+        if plan.options.massErase {
+            guard target.capabilities.canMassErase else {
+                throw .unsupported("this programmer cannot mass-erase; flash without --mass-erase")
+            }
+            try attempt("mass erase", at: plan.steps.first?.sector.start ?? 0) { try target.massErase() }
+            report.massErased = true
+        }
+        for step in plan.steps {
+            report.sectorsTouched += 1
+            let wanted = try wantedBytes(step, source: source, plan: plan, report: &report)
+            let update = plan.options.massErase
+                ? SectorUpdate(sector: step.sector, current: blank(step), wanted: wanted.bytes,
+                               writeUnit: step.region.writeUnit, erased: step.region.erased)
+                : try compare(step, wanted: wanted, report: &report)
+            switch update.action {
+            case .skip:
+                report.sectorsSkipped += 1
+                events(.skipped(step.sector))
+                done += step.imageBytes
+                continue
+            case .eraseAndProgram:
+                events(.erasing(step.sector))
+                try attempt("erase of sector \(step.sector.index)", at: step.sector.start) { try target.erase(sector: step.sector) }
+                report.sectorsErased += 1
+            case .program:
+                break
+            }
+            try write(update.writes, of: wanted.bytes, step: step, report: &report, progress: (done, total))
+            done += step.imageBytes
+            report.sectorsProgrammed += 1
+            if plan.options.verify { try verify(step, wanted: wanted.bytes, report: &report) }
+        }
+        events(.finished(report))
+        return report
+    }
+
+    /// The sector as it must be afterwards: the image over the device's bytes, or over blank with `--full`.
+    private func wantedBytes(
+        _ step: FlashPlan.Step, source: FlashSource, plan: FlashPlan, report: inout FlashReport
+    ) throws(FlashError) -> (bytes: [UInt8], current: [UInt8]?) {
+        var current: [UInt8]?
+        var wanted: [UInt8]
+        if plan.options.full || plan.options.massErase || step.coversSector {
+            wanted = blank(step)
+        } else {
+            let bytes = try read(step.sector.start, count: Int(step.sector.size), report: &report)
+            current = bytes
+            wanted = bytes
+        }
+        for piece in step.pieces {
+            let bytes: [UInt8]
+            do { bytes = try source.read(piece) } catch { throw .sourceFailed(piece, underlying: error) }
+            guard bytes.count == piece.count else {
+                throw .sourceFailed(piece, underlying: FlashSourceShortRead(expected: piece.count, got: bytes.count))
+            }
+            let offset = Int(piece.lowerBound - step.sector.start)
+            wanted.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+        }
+        return (wanted, current)
+    }
+
+    /// Decides skip, program or erase, comparing by on-target checksum when the programmer offers one.
+    private func compare(
+        _ step: FlashPlan.Step, wanted: (bytes: [UInt8], current: [UInt8]?), report: inout FlashReport
+    ) throws(FlashError) -> SectorUpdate {
+        events(.comparing(step.sector))
+        if wanted.current == nil,
+           let deviceSum = try attempt("checksum", at: step.sector.start, {
+               try target.checksum(address: step.sector.start, count: Int(step.sector.size))
+           }),
+           deviceSum == FlashChecksum.crc32(wanted.bytes)
+        {
+            return SectorUpdate(action: .skip, writes: [])
+        }
+        var current: [UInt8]
+        if let known = wanted.current {
+            current = known
+        } else {
+            current = try read(step.sector.start, count: Int(step.sector.size), report: &report)
+        }
+        return SectorUpdate(sector: step.sector, current: current, wanted: wanted.bytes,
+                            writeUnit: step.region.writeUnit, erased: step.region.erased)
+    }
+
+    private func write(
+        _ ranges: [Range<UInt64>], of wanted: [UInt8], step: FlashPlan.Step, report: inout FlashReport,
+        progress: (before: UInt64, total: UInt64)
+    ) throws(FlashError) {
+        let sector = step.sector
+        let chunk = target.capabilities.maxTransferSize
+        var written: UInt64 = 0
+        for range in ranges {
+            var address = range.lowerBound
+            while address < range.upperBound {
+                let count = Int(min(UInt64(chunk), range.upperBound - address))
+                let offset = Int(address - sector.start)
+                let bytes = Array(wanted[offset..<(offset + count)])
+                try attempt("program", at: address) { try target.program(address: address, bytes: bytes) }
+                report.bytesWritten += UInt64(count)
+                written += UInt64(count)
+                let done = progress.before + min(written, step.imageBytes)
+                events(.writing(address: address, count: count, done: done, total: progress.total))
+                address += UInt64(count)
+            }
+        }
+    }
+
+    private func verify(_ step: FlashPlan.Step, wanted: [UInt8], report: inout FlashReport) throws(FlashError) {
+        events(.verifying(step.sector))
+        let sum = try attempt("checksum", at: step.sector.start) {
+            try target.checksum(address: step.sector.start, count: Int(step.sector.size))
+        }
+        if let sum, sum == FlashChecksum.crc32(wanted) {
+            report.bytesVerified += step.sector.size
+            return
+        }
+        let actual = try read(step.sector.start, count: Int(step.sector.size), report: &report)
+        if let index = zip(actual, wanted).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            throw .verifyMismatch(address: step.sector.start + UInt64(index), expected: wanted[index], actual: actual[index])
+        }
+        guard actual.count == wanted.count else {
+            throw .verifyMismatch(address: step.sector.start + UInt64(actual.count), expected: wanted[actual.count], actual: 0)
+        }
+        report.bytesVerified += step.sector.size
+    }
+
+    private func read(_ address: UInt64, count: Int, report: inout FlashReport) throws(FlashError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        let chunk = target.capabilities.maxTransferSize
+        while bytes.count < count {
+            let here = address + UInt64(bytes.count)
+            let size = min(chunk, count - bytes.count)
+            let part = try attempt("read", at: here) { try target.read(address: here, count: size) }
+            guard part.count == size else {
+                throw .targetFailed(operation: "read", address: here,
+                                    underlying: FlashSourceShortRead(expected: size, got: part.count))
+            }
+            bytes += part
+        }
+        report.bytesRead += UInt64(count)
+        return bytes
+    }
+
+    private func blank(_ step: FlashPlan.Step) -> [UInt8] {
+        [UInt8](repeating: step.region.erased, count: Int(step.sector.size))
+    }
+
+    private func attempt<T>(_ operation: String, at address: UInt64, _ body: () throws -> T) throws(FlashError) -> T {
+        do {
+            return try body()
+        } catch let error as FlashError {
+            throw error
+        } catch {
+            throw .targetFailed(operation: operation, address: address, underlying: error)
+        }
+    }
+}
+
+/// A read that returned fewer bytes than asked.
+struct FlashSourceShortRead: Error, CustomStringConvertible {
+    var expected: Int
+    var got: Int
+    var description: String { "expected \(expected) bytes, got \(got)" }
+}

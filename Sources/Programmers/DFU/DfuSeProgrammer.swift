@@ -1,0 +1,139 @@
+import BoardCatalog
+import Flash
+import Foundation
+
+/// ST's DfuSe extension of DFU 1.1, as the STM32 ROM bootloader speaks it (ST AN3156): every operation is a
+/// command DNLOAD followed by GETSTATUS polls, and memory is addressed through a movable address pointer.
+public final class DfuSeProgrammer: FlashTarget {
+    public let transport: DFUTransport
+    /// wTransferSize from the DFU functional descriptor: the largest DNLOAD or UPLOAD block.
+    public let transferSize: Int
+    public let capabilities: FlashCapabilities
+    /// Polls of a busy device before giving up, as dfu-util does.
+    var maximumPolls = 1000
+    /// Waits between polls; injectable so tests need not sleep.
+    var sleep: (UInt32) -> Void = { milliseconds in usleep(milliseconds * 1000) }
+
+    public init(transport: DFUTransport, transferSize: Int) {
+        self.transport = transport
+        self.transferSize = max(1, transferSize)
+        capabilities = FlashCapabilities(maxTransferSize: self.transferSize)
+    }
+
+    // MARK: FlashTarget
+
+    public func read(address: UInt64, count: Int) throws -> [UInt8] {
+        try returnToIdle()
+        try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: address)), name: "set address \(hex(address))")
+        try abortToIdle()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        // AN3156: address = (wBlockNum - 2) x wTransferSize + pointer, so every block but the last is full size.
+        var block: UInt16 = 2
+        while bytes.count < count {
+            let length = min(transferSize, count - bytes.count)
+            let part = try transport.controlIn(request: .upload, value: block, length: length)
+            guard part.count == length else { throw DFUError.malformedReply("UPLOAD block \(block)", expected: length, got: part.count) }
+            bytes += part
+            block += 1
+        }
+        try abortToIdle()
+        return bytes
+    }
+
+    public func erase(sector: Sector) throws {
+        try returnToIdle()
+        try command(DfuSeCommand.eraseSector(at: UInt32(truncatingIfNeeded: sector.start)), name: "erase sector at \(hex(sector.start))")
+    }
+
+    public func massErase() throws {
+        try returnToIdle()
+        try command(DfuSeCommand.massErase, name: "mass erase")
+    }
+
+    public func program(address: UInt64, bytes: [UInt8]) throws {
+        try returnToIdle()
+        var offset = 0
+        while offset < bytes.count {
+            let chunk = Array(bytes[offset..<min(bytes.count, offset + transferSize)])
+            let here = address + UInt64(offset)
+            try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: here)), name: "set address \(hex(here))")
+            try transport.controlOut(request: .download, value: 2, data: chunk)
+            try waitWhileBusy("write \(chunk.count) bytes at \(hex(here))", until: [.downloadIdle])
+            offset += chunk.count
+        }
+    }
+
+    // MARK: Leaving the bootloader
+
+    /// Starts the application at `address`: a zero-length DNLOAD after pointing at it (AN3156 "Leave DFU mode").
+    public func leave(jumpingTo address: UInt64) throws {
+        try returnToIdle()
+        try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: address)), name: "set address \(hex(address))")
+        try transport.controlOut(request: .download, value: 2, data: [])
+        // The device answers dfuMANIFEST and then leaves the bus; a failing status request is expected here.
+        _ = try? getStatus()
+    }
+
+    // MARK: State machine
+
+    /// Brings the device to dfuIDLE from wherever a previous run left it (DFU 1.1 appendix A).
+    func returnToIdle() throws {
+        for _ in 0..<4 {
+            let status = try getStatus()
+            switch status.state {
+            case .dfuIdle:
+                if status.status == .ok { return }
+                try transport.controlOut(request: .clearStatus, value: 0, data: [])
+            case .error:
+                try transport.controlOut(request: .clearStatus, value: 0, data: [])
+            case .downloadIdle, .uploadIdle:
+                try transport.controlOut(request: .abort, value: 0, data: [])
+            case .appIdle, .appDetach:
+                throw DFUError.unexpectedState(operation: "open", expected: "dfuIDLE (DFU mode)", got: status.state)
+            default:
+                sleep(status.pollTimeout)
+            }
+        }
+        let status = try getStatus()
+        guard status.state == .dfuIdle, status.status == .ok else {
+            throw DFUError.unexpectedState(operation: "return to idle", expected: "dfuIDLE", got: status.state)
+        }
+    }
+
+    private func abortToIdle() throws {
+        try transport.controlOut(request: .abort, value: 0, data: [])
+        let status = try getStatus()
+        guard status.state == .dfuIdle else {
+            throw DFUError.unexpectedState(operation: "abort", expected: "dfuIDLE", got: status.state)
+        }
+    }
+
+    /// A DfuSe command: the device executes it on the first GETSTATUS (which must say busy) and reports on the next.
+    private func command(_ bytes: [UInt8], name: String) throws {
+        try transport.controlOut(request: .download, value: 0, data: bytes)
+        let first = try getStatus()
+        guard first.state == .downloadBusy else {
+            if first.state == .error { throw DFUError.deviceError(operation: name, status: first.status, state: first.state) }
+            throw DFUError.unexpectedState(operation: name, expected: "dfuDNBUSY", got: first.state)
+        }
+        sleep(first.pollTimeout)
+        try waitWhileBusy(name, until: [.downloadIdle])
+    }
+
+    private func waitWhileBusy(_ operation: String, until states: Set<DFUState>) throws {
+        for _ in 0..<maximumPolls {
+            let status = try getStatus()
+            if status.status != .ok || status.state == .error {
+                throw DFUError.deviceError(operation: operation, status: status.status, state: status.state)
+            }
+            if states.contains(status.state) { return }
+            sleep(status.pollTimeout)
+        }
+        throw DFUError.stuck(operation: operation, polls: maximumPolls)
+    }
+
+    func getStatus() throws -> DFUStatus {
+        try DFUStatus(reply: transport.controlIn(request: .getStatus, value: 0, length: 6))
+    }
+}

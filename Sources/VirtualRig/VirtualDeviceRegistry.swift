@@ -1,0 +1,69 @@
+import BoardCatalog
+import Foundation
+
+/// The device kinds the rig models, by name. A new kind (`stlink`, `cmsis-dap`, …) adds one entry here and
+/// one model type; nothing else changes.
+public enum VirtualDeviceRegistry {
+    public typealias Factory = (VirtualDeviceContext) throws -> USBDeviceModel
+
+    public static let factories: [String: Factory] = [
+        "dfuse": makeDfuSe,
+        "dfu": makeDFU,
+    ]
+
+    public static var kinds: [String] { factories.keys.sorted() }
+
+    /// A default serial: 12 upper-case hex digits (the STM32 ROM bootloader's form), from the kind, board and
+    /// the device's position among devices of that kind and board, so reruns find their state again.
+    public static func defaultSerial(kind: String, board: String, ordinal: Int) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in "\(kind):\(board):\(ordinal)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return String(format: "%012llX", hash & 0xFFFF_FFFF_FFFF)
+    }
+
+    static func makeDfuSe(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
+        let chip = context.board.chip
+        guard chip.bootloaders.contains("dfuse") else {
+            throw VirtualRigError.unsupportedBoard(
+                kind: "dfuse", board: context.board.id,
+                reason: "chip '\(chip.id)' has no DfuSe ROM bootloader (its chip file lists bootloaders: "
+                    + "\(chip.bootloaders.isEmpty ? "none" : chip.bootloaders.joined(separator: ", ")))")
+        }
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("dfuse:\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
+        let model = try DfuSeBootloader(chip: chip, serial: context.serial, clock: context.clock)
+        model.persist = try persistence(context, flash: model.flash)
+        return model
+    }
+
+    static func makeDFU(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
+        var base: UInt64?
+        if let text = context.spec.options["base"] {
+            guard let value = ByteSize.parse(text) else {
+                throw VirtualRigError.badDeviceSpec("dfu:\(context.board.id)",
+                                                    reason: "base '\(text)' is not an address")
+            }
+            base = value
+        }
+        for key in context.spec.options.keys where key != "base" {
+            throw VirtualRigError.badDeviceSpec("dfu:\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
+        let model = try DFUBootloader(chip: context.board.chip, boardName: context.board.name, serial: context.serial,
+                                      base: base, clock: context.clock)
+        model.persist = try persistence(context, flash: model.flash)
+        return model
+    }
+
+    /// Loads the saved flash now and returns the closure that saves it, or nil without `--state`.
+    private static func persistence(_ context: VirtualDeviceContext, flash: VirtualFlash) throws
+        -> (() throws -> Void)?
+    {
+        guard let store = context.store else { return nil }
+        let path = store.path(kind: context.spec.kind, board: context.board.id, serial: context.stateName)
+        try store.load(into: flash, path: path)
+        return { try store.save(flash, path: path) }
+    }
+}

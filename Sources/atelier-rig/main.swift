@@ -1,2 +1,0 @@
-import VirtualRig
-// Filled in by the virtual rig issue.
