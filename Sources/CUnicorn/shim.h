@@ -75,13 +75,11 @@ static inline void cunicorn_load(void) {
     CUNICORN_BIND(context_restore, "uc_context_restore");
     CUNICORN_BIND(context_free, "uc_context_free");
 #undef CUNICORN_BIND
-    *cunicorn_loaded_flag() = cunicorn_api_table()->open && cunicorn_api_table()->close && cunicorn_api_table()->strerror
-        && cunicorn_api_table()->mem_map && cunicorn_api_table()->mem_map_ptr && cunicorn_api_table()->mmio_map
-        && cunicorn_api_table()->mem_read && cunicorn_api_table()->mem_write && cunicorn_api_table()->reg_read
-        && cunicorn_api_table()->reg_write && cunicorn_api_table()->emu_start && cunicorn_api_table()->emu_stop
-        && cunicorn_api_table()->hook_add && cunicorn_api_table()->hook_del && cunicorn_api_table()->ctl
-        && cunicorn_api_table()->context_alloc && cunicorn_api_table()->context_save && cunicorn_api_table()->context_restore
-        && cunicorn_api_table()->context_free;
+    *cunicorn_loaded_flag() = table->open && table->close && table->strerror && table->mem_map
+        && table->mem_map_ptr && table->mmio_map && table->mem_read && table->mem_write && table->reg_read
+        && table->reg_write && table->emu_start && table->emu_stop && table->hook_add && table->hook_del
+        && table->ctl && table->context_alloc && table->context_save && table->context_restore
+        && table->context_free;
 }
 
 /// Loads libunicorn.so.2 once (per translation unit); 0 when it is missing or incomplete.
@@ -94,7 +92,10 @@ static inline int cunicorn_available(void) {
 static inline uc_err cunicorn_open(uc_arch arch, uc_mode mode, uc_engine **uc) {
     return cunicorn_available() ? cunicorn_api_table()->open(arch, mode, uc) : UC_ERR_HANDLE;
 }
-static inline uc_err cunicorn_close(uc_engine *uc) { cunicorn_available(); return cunicorn_api_table()->close(uc); }
+static inline uc_err cunicorn_close(uc_engine *uc) {
+    cunicorn_available();
+    return cunicorn_api_table()->close(uc);
+}
 static inline const char *cunicorn_strerror(uc_err code) {
     return cunicorn_available() ? cunicorn_api_table()->strerror(code) : "libunicorn.so.2 could not be loaded";
 }
@@ -132,7 +133,10 @@ static inline uc_err cunicorn_emu_start(uc_engine *uc, uint64_t begin, uint64_t 
     cunicorn_available();
     return cunicorn_api_table()->emu_start(uc, begin, until, timeout, count);
 }
-static inline uc_err cunicorn_emu_stop(uc_engine *uc) { cunicorn_available(); return cunicorn_api_table()->emu_stop(uc); }
+static inline uc_err cunicorn_emu_stop(uc_engine *uc) {
+    cunicorn_available();
+    return cunicorn_api_table()->emu_stop(uc);
+}
 
 // uc_hook_add is variadic (extra arguments for instruction hooks); memory, interrupt and code hooks need none.
 static inline uc_err cunicorn_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
