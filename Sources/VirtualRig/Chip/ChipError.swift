@@ -6,8 +6,6 @@ public enum ChipError: Error, Equatable, Sendable, CustomStringConvertible {
     case noFlash(chip: String)
     /// Unicorn refused an operation; `code` is its `uc_err`.
     case engine(operation: String, code: Int, message: String)
-    /// A state file could not be read or written.
-    case state(path: String, reason: String)
     /// A register number that DCRSR does not define (ARMv7-M C1.6.3).
     case unknownRegister(UInt32)
     /// The core must be halted for this debug operation.
@@ -23,8 +21,6 @@ public enum ChipError: Error, Equatable, Sendable, CustomStringConvertible {
             return "chip '\(chip)' has no flash region in its YAML, so there is nothing to boot from"
         case .engine(let operation, let code, let message):
             return "unicorn failed to \(operation): \(message) (uc_err \(code))"
-        case .state(let path, let reason):
-            return "cannot use the flash state file \(path): \(reason)"
         case .unknownRegister(let number):
             return "core register 0x\(String(number, radix: 16)) is not a DCRSR register selector"
         case .notHalted:

@@ -78,10 +78,10 @@ public final class FlashArray {
     public func load(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { return }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ChipError.state(path: path, reason: "the file cannot be read")
+            throw VirtualRigError.state(path: path, reason: "the file cannot be read")
         }
         guard data.count == size else {
-            throw ChipError.state(
+            throw VirtualRigError.state(
                 path: path, reason: "it holds \(data.count) bytes but the flash has \(size); delete it to start erased")
         }
         store(start, [UInt8](data))
@@ -98,7 +98,7 @@ public final class FlashArray {
             }
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw ChipError.state(path: path, reason: error.localizedDescription)
+            throw VirtualRigError.state(path: path, reason: error.localizedDescription)
         }
         isDirty = false
     }

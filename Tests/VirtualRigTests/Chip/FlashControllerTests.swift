@@ -212,6 +212,15 @@ import Testing
         try second.flash.load(path: path)
         #expect(second.flash.read(0x0800_0000, count: 5) == [1, 2, 3, 4, 0xFF])
         try Data([1, 2]).write(to: URL(fileURLWithPath: path))
-        #expect(throws: ChipError.self) { try second.flash.load(path: path) }
+        #expect(throws: VirtualRigError.self) { try second.flash.load(path: path) }
+        // The rig's state store names the file and reads the same raw image.
+        let store = FlashStateStore(directory: folder.path)
+        let third = try ChipTestSupport.chip("bluepill")
+        third.flash.replace(with: [9, 8, 7])
+        let named = store.path(kind: "stlink", board: "bluepill", serial: "X")
+        try store.save(third.flash, path: named)
+        let fourth = try ChipTestSupport.chip("bluepill")
+        try store.load(into: fourth.flash, path: named)
+        #expect(fourth.flash.read(0x0800_0000, count: 4) == [9, 8, 7, 0xFF])
     }
 }
