@@ -223,4 +223,21 @@ import Testing
         try store.load(into: fourth.flash, path: named)
         #expect(fourth.flash.read(0x0800_0000, count: 4) == [9, 8, 7, 0xFF])
     }
+
+    @Test func probeModelChipsKeepTheirFlashInTheStateFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chip-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let context = VirtualDeviceContext(
+            board: try ChipTestSupport.board("bluepill"), spec: DeviceSpec(kind: "stlink", board: "bluepill"),
+            serial: "SERIAL", stateName: "SERIAL", clock: VirtualClock(timeScale: 0),
+            store: FlashStateStore(directory: folder.path))
+        let (first, persist) = try VirtualChip.make(for: context)
+        first.flash.replace(with: [0xAA, 0xBB])
+        let save = try #require(persist)
+        try save()
+        let (second, _) = try VirtualChip.make(for: context)
+        #expect(second.flash.read(0x0800_0000, count: 3) == [0xAA, 0xBB, 0xFF])
+        let file = folder.appendingPathComponent("stlink-bluepill-SERIAL.flash").path
+        #expect(FileManager.default.fileExists(atPath: file))
+    }
 }
