@@ -45,6 +45,8 @@ final class DeviceMap {
     }
 
     private var entries: [Entry] = []
+    /// The entry the last access hit: firmware polls one register at a time, so this saves the search.
+    private var lastHit: Int?
     /// Address windows mapped as MMIO in the core; addresses in them that no device claims act as a `RegisterFile`.
     private(set) var windows: [Range<UInt32>] = []
     private let fallback = RegisterFile()
@@ -52,6 +54,7 @@ final class DeviceMap {
     func add(_ device: MMIODevice, at range: Range<UInt32>) {
         entries.removeAll { $0.range == range }
         entries.append(Entry(range: range, device: device))
+        lastHit = nil
     }
 
     func addWindow(_ range: Range<UInt32>) { windows.append(range) }
@@ -59,8 +62,12 @@ final class DeviceMap {
     func isMapped(_ address: UInt32) -> Bool { windows.contains { $0.contains(address) } }
 
     private func device(at address: UInt32) -> (MMIODevice, UInt32)? {
-        if let entry = entries.last(where: { $0.range.contains(address) }) {
-            return (entry.device, address - entry.range.lowerBound)
+        if let index = lastHit, entries[index].range.contains(address) {
+            return (entries[index].device, address - entries[index].range.lowerBound)
+        }
+        if let index = entries.lastIndex(where: { $0.range.contains(address) }) {
+            lastHit = index
+            return (entries[index].device, address - entries[index].range.lowerBound)
         }
         return isMapped(address) ? (fallback, address) : nil
     }

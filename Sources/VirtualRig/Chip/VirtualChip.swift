@@ -29,7 +29,8 @@ public final class VirtualChip {
 
     var recordedEvents: [ChipEvent] = []
     var consoleBytesStorage: [UInt8] = []
-    /// Called for each event as it happens, under the chip's lock.
+    /// Called for each event as it happens, under the chip's lock and possibly from inside a run: it must not call
+    /// back into the chip (queue the event and act on it after `run` returns).
     public var onEvent: ((ChipEvent) -> Void)?
     /// Who answers semihosting BKPT 0xAB.
     public var semihosting: SemihostingPolicy = .whenDebugDisabled
