@@ -7,7 +7,8 @@ import Foundation
 /// it with `uc_mem_map_ptr`. Programming and erasing go through a flash controller model; this type only
 /// knows the bytes, the region's bounds and whether they changed since the last save. The state file is the raw
 /// image of the region (same format as the rig's other `--state` files), so `st-flash read` and `dfu-util -U`
-/// see the same bytes.
+/// see the same bytes. It takes no lock of its own: change it before a `ChipRunner` starts or while no other
+/// thread is running the chip.
 public final class FlashArray {
     public let region: MemoryRegion
     /// Bytes of the mapping: the region size rounded up to a whole page.
