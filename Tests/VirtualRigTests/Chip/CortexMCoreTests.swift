@@ -171,23 +171,21 @@ import Testing
         #expect(Array(leds.prefix(4)) == [false, true, false, true])
     }
 
-    @Test func runsAtTensOfMillionsOfInstructionsPerSecond() throws {
+    /// A long countdown runs to its breakpoint with the counter at zero: runs are not cut short between slices.
+    /// (Speed belongs in benchmarks, not here.)
+    @Test func aLongLoopRunsToItsBreakpoint() throws {
         let chip = try ChipTestSupport.chip("bluepill")
         let program = try ChipTestSupport.assemble(ChipTestSupport.vectors(stack: 0x2000_5000) + """
             _start:
-                ldr r0, =5000000
+                ldr r0, =1000000
             1:  subs r0, #1
                 bne 1b
                 bkpt #0
             """, base: 0x0800_0000)
         chip.flash.replace(with: program)
         chip.reset()
-        let start = Date()
-        #expect(chip.run(instructions: 20_000_000) == .halted(.breakpoint(0)))
-        let seconds = Date().timeIntervalSince(start)
-        // 10 million instructions; the figure goes in the report, the bound only catches a pathological slowdown.
-        print("chip: 10M instructions in \(String(format: "%.3f", seconds)) s")
-        #expect(seconds < 5)
+        #expect(chip.run(instructions: 4_000_000) == .halted(.breakpoint(0)))
+        #expect(try chip.readCoreRegister(0) == 0)
     }
 }
 
