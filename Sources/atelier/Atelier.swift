@@ -11,7 +11,7 @@ struct Atelier: AsyncParsableCommand {
             (no probe, no permission, missing toolchain, USB error).
             """,
         version: "0.1.0",
-        subcommands: [Boards.self, Image.self]
+        subcommands: [Boards.self, New.self, Build.self, Size.self, Run.self, Image.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; atelier promises 2 for every kind of bad input.

@@ -1,0 +1,236 @@
+import BoardCatalog
+import Foundation
+import Synchronization
+
+/// How to build: profile, parallel jobs.
+public struct BuildOptions: Sendable {
+    public var profile: BuildProfile
+    public var jobs: Int
+
+    public init(profile: BuildProfile = .debug, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.profile = profile
+        self.jobs = max(1, jobs)
+    }
+}
+
+/// What a build did: which steps ran, how many processes it started, where the outputs are, and the size.
+public struct BuildReport: Encodable, Sendable {
+    public var board: String
+    public var profile: BuildProfile
+    /// Sources (or `swift` for the one Swift module) that were compiled this time.
+    public var compiled: [String]
+    public var linked: Bool
+    /// Processes started: 0 for a build with nothing to do.
+    public var spawned: Int
+    public var upToDate: Bool { spawned == 0 }
+    /// Output kind (`elf`, `bin`, `hex`, `map`) to path relative to the project root.
+    public var outputs: [String: String]
+    /// Every command that ran, as a shell line (for `-v`).
+    public var commands: [String]
+    /// Compiler and linker warnings, as the tools printed them.
+    public var warnings: String
+    public var size: SizeReport
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case board, profile, compiled, linked, spawned, upToDate, outputs, commands, warnings, size, seconds
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(board, forKey: .board)
+        try container.encode(profile, forKey: .profile)
+        try container.encode(compiled, forKey: .compiled)
+        try container.encode(linked, forKey: .linked)
+        try container.encode(spawned, forKey: .spawned)
+        try container.encode(upToDate, forKey: .upToDate)
+        try container.encode(outputs, forKey: .outputs)
+        try container.encode(commands, forKey: .commands)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(size, forKey: .size)
+        try container.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+    }
+}
+
+/// Builds one project: compiles what changed (by content hash of sources, headers, flags and compiler
+/// version), in parallel, links, converts to BIN and HEX, writes compile_commands.json, and checks the size.
+public final class Builder: Sendable {
+    public let root: String
+    public let manifest: ProjectManifest
+    public let board: Board
+    public let toolchain: Toolchain
+    let runner: ProcessRunner
+
+    public init(root: String, manifest: ProjectManifest, board: Board, toolchain: Toolchain? = nil,
+                runner: ProcessRunner = ProcessRunner()) throws(BuildError)
+    {
+        self.root = root
+        self.manifest = manifest
+        self.board = board
+        self.runner = runner
+        if let toolchain {
+            self.toolchain = toolchain
+        } else {
+            self.toolchain = try Toolchain.discover(
+                prefix: board.chip.compiler.toolchain, needsCXX: manifest.language == .cpp,
+                needsSwift: manifest.language == .swift)
+        }
+    }
+
+    /// The profile's output folder relative to the project root.
+    public static func outputFolder(board: String, profile: BuildProfile) -> String {
+        ".atelier/build/\(board)/\(profile.rawValue)"
+    }
+
+    public func build(_ options: BuildOptions = BuildOptions()) throws(BuildError) -> BuildReport {
+        let started = Date()
+        let spawnedBefore = runner.spawned
+        let folder = Self.outputFolder(board: board.id, profile: options.profile)
+        let lines = CommandLines(manifest: manifest, board: board, profile: options.profile, toolchain: toolchain,
+                                 outputFolder: folder)
+        try createFolder(absolute(folder + "/obj"))
+        let statePath = absolute(folder + "/state.json")
+        var state = BuildState.load(statePath)
+        var hasher = FileHasher(entries: state.files)
+        var session = StepSession(builder: self, state: state, hasher: hasher)
+
+        let sources = Glob.expand(manifest.sources, in: root)
+        let cSources = sources.filter { !$0.hasSuffix(".swift") && !$0.hasSuffix(".h") }
+        let swiftSources = sources.filter { $0.hasSuffix(".swift") }
+        if cSources.isEmpty && swiftSources.isEmpty { throw .noSources(patterns: manifest.sources) }
+
+        var steps: [CompileStep] = []
+        for source in cSources {
+            let command = lines.compile(source)
+            steps.append(CompileStep(name: source, output: lines.objectPath(for: source), tool: command.tool,
+                                     arguments: command.arguments, inputs: [source],
+                                     depfile: lines.objectPath(for: source) + ".d"))
+        }
+        if !swiftSources.isEmpty {
+            let header = manifest.includePaths.lazy.map { "\($0)/atelier.h" }.first { self.exists($0) }
+            let command = lines.compileSwift(swiftSources, bridgingHeader: header)
+            let headers = Glob.expand(manifest.includePaths.map { "\($0)/*.h" }, in: root)
+            steps.append(CompileStep(name: "swift", output: lines.swiftObject, tool: command.tool,
+                                     arguments: command.arguments, inputs: swiftSources + headers, depfile: nil))
+        }
+        try writeCompileCommands(steps.filter { $0.depfile != nil })
+
+        let dirty = try session.dirtySteps(steps)
+        let results = try run(dirty, jobs: options.jobs)
+        var warnings = ""
+        for (step, result) in zip(dirty, results) {
+            if !result.succeeded { throw .compileFailed(file: step.name, output: result.output) }
+            warnings += result.output
+            try session.record(step)
+        }
+
+        let link = lines.link(steps.map(\.output), hasCXX: cSources.contains { !$0.hasSuffix(".c") })
+        let linkKey = session.linkKey(steps: steps, command: [link.tool] + link.arguments,
+                                      script: manifest.linkerScript)
+        var commands = dirty.map { shellLine($0.tool, $0.arguments) }
+        var linked = false
+        if state.steps["link"]?.key != linkKey || !exists(lines.elf) {
+            session.state.steps["link"] = nil
+            try session.save(statePath)  // a failed link must not leave a stale key behind
+            commands.append(shellLine(link.tool, link.arguments))
+            let result = try runner.run(link.tool, link.arguments, in: root)
+            if !result.succeeded { throw LinkDiagnostics.error(from: result.output, board: board) }
+            warnings += result.output
+            for format in [("binary", "bin"), ("ihex", "hex")] {
+                let copy = lines.objcopy(format: format.0, output: "\(folder)/firmware.\(format.1)")
+                commands.append(shellLine(copy.tool, copy.arguments))
+                let converted = try runner.run(copy.tool, copy.arguments, in: root)
+                if !converted.succeeded { throw .toolFailed(tool: copy.tool, output: converted.output) }
+            }
+            session.state.steps["link"] = BuildState.Step(key: linkKey, dependencies: [])
+            linked = true
+        }
+        hasher = session.hasher
+        state = session.state
+        state.files = hasher.entries
+        try state.save(statePath)
+
+        let size = SizeReport(elf: try ELFFile(path: absolute(lines.elf)), board: board)
+        if let region = size.overflowing {
+            throw .regionOverflow(region: region.name, bytesOver: region.overflow, capacity: region.capacity)
+        }
+        return BuildReport(
+            board: board.id, profile: options.profile, compiled: dirty.map(\.name), linked: linked,
+            spawned: runner.spawned - spawnedBefore,
+            outputs: ["elf": lines.elf, "bin": "\(folder)/firmware.bin", "hex": "\(folder)/firmware.hex",
+                      "map": lines.map],
+            commands: commands, warnings: warnings, size: size, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Runs the steps on `jobs` threads; results come back in the steps' order.
+    private func run(_ steps: [CompileStep], jobs: Int) throws(BuildError) -> [ProcessResult] {
+        if steps.isEmpty { return [] }
+        for step in steps { try createFolder(absolute((step.output as NSString).deletingLastPathComponent)) }
+        let next = Mutex(0)
+        let results = Mutex([Int: Result<ProcessResult, BuildError>]())
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, steps.count) {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                while true {
+                    let index = next.withLock { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    if index >= steps.count { break }
+                    let step = steps[index]
+                    let result: Result<ProcessResult, BuildError>
+                    do throws(BuildError) {
+                        result = .success(try runner.run(step.tool, step.arguments, in: root))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    results.withLock { $0[index] = result }
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        let collected = results.withLock { $0 }
+        var ordered: [ProcessResult] = []
+        for index in steps.indices {
+            switch collected[index] {
+            case .success(let result): ordered.append(result)
+            case .failure(let error): throw error
+            case nil: throw .spawnFailed(tool: steps[index].tool, reason: "the job did not run")
+            }
+        }
+        return ordered
+    }
+
+    /// compile_commands.json for clangd and editors; rewritten only when it changes.
+    private func writeCompileCommands(_ steps: [CompileStep]) throws(BuildError) {
+        let entries = steps.map { step -> [String: Any] in
+            ["directory": root, "file": step.inputs[0], "output": step.output, "arguments": [step.tool] + step.arguments]
+        }
+        let path = absolute("compile_commands.json")
+        do {
+            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+            if FileManager.default.contents(atPath: path) != data {
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
+        } catch {
+            throw .io(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    func absolute(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: absolute(relative)) }
+
+    private func createFolder(_ path: String) throws(BuildError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    func shellLine(_ tool: String, _ arguments: [String]) -> String {
+        ([tool] + arguments).map { $0.contains(" ") || $0.contains("\"") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+}

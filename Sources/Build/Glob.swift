@@ -1,0 +1,52 @@
+import Foundation
+
+/// Expands the `sources:` globs of a manifest: `*` and `?` within a name, `**` for any depth of folders.
+enum Glob {
+    /// Files under `root` matching any of `patterns`, as sorted paths relative to `root`, without duplicates.
+    static func expand(_ patterns: [String], in root: String) -> [String] {
+        var all: [String] = []
+        if let enumerator = FileManager.default.enumerator(atPath: root) {
+            while let relative = enumerator.nextObject() as? String {
+                // Build outputs and hidden folders never hold sources.
+                if relative.hasPrefix(".") || relative.contains("/.") {
+                    enumerator.skipDescendants()
+                    continue
+                }
+                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeRegular { all.append(relative) }
+            }
+        }
+        let matched = all.filter { path in patterns.contains { matches(pattern: $0, path: path) } }
+        return Array(Set(matched)).sorted()
+    }
+
+    static func matches(pattern: String, path: String) -> Bool {
+        match(Array(pattern.split(separator: "/", omittingEmptySubsequences: true)),
+              Array(path.split(separator: "/", omittingEmptySubsequences: true)))
+    }
+
+    private static func match(_ pattern: [Substring], _ path: [Substring]) -> Bool {
+        guard let first = pattern.first else { return path.isEmpty }
+        if first == "**" {
+            let rest = Array(pattern.dropFirst())
+            for skip in 0...path.count where match(rest, Array(path.dropFirst(skip))) { return true }
+            return false
+        }
+        guard let name = path.first, wildcard(Array(first), Array(name)) else { return false }
+        return match(Array(pattern.dropFirst()), Array(path.dropFirst()))
+    }
+
+    private static func wildcard(_ pattern: [Character], _ name: [Character]) -> Bool {
+        guard let first = pattern.first else { return name.isEmpty }
+        switch first {
+        case "*":
+            for skip in 0...name.count where wildcard(Array(pattern.dropFirst()), Array(name.dropFirst(skip))) {
+                return true
+            }
+            return false
+        case "?":
+            return !name.isEmpty && wildcard(Array(pattern.dropFirst()), Array(name.dropFirst()))
+        default:
+            return name.first == first && wildcard(Array(pattern.dropFirst()), Array(name.dropFirst()))
+        }
+    }
+}
