@@ -124,7 +124,7 @@ public final class Builder: Sendable {
             try session.record(step)
         }
 
-        let link = lines.link(steps.map(\.output), hasCXX: cSources.contains { !$0.hasSuffix(".c") })
+        let link = lines.link(steps.map(\.output))
         let linkKey = session.linkKey(steps: steps, command: [link.tool] + link.arguments,
                                       script: manifest.linkerScript)
         var commands = dirty.map { shellLine($0.tool, $0.arguments) }

@@ -73,7 +73,10 @@ struct CommandLines {
     var elf: String { "\(outputFolder)/firmware.elf" }
     var map: String { "\(outputFolder)/firmware.map" }
 
-    func link(_ objects: [String], hasCXX: Bool) -> (tool: String, arguments: [String]) {
+    /// Links with the C driver even for C++: the templates build without exceptions, RTTI or the C++ heap,
+    /// so they need no libstdc++ (which Debian ships separately, as libstdc++-arm-none-eabi-newlib). A
+    /// project that wants it adds `-lstdc++_nano` to `link_flags`.
+    func link(_ objects: [String]) -> (tool: String, arguments: [String]) {
         var arguments = board.chip.compiler.flags
         switch architecture {
         case .arm:
@@ -90,7 +93,7 @@ struct CommandLines {
         arguments += manifest.linkFlags
         arguments += objects
         arguments += ["-o", elf]
-        return (hasCXX ? (toolchain.cxx ?? toolchain.cc) : toolchain.cc, arguments)
+        return (toolchain.cc, arguments)
     }
 
     func objcopy(format: String, output: String) -> (tool: String, arguments: [String]) {
