@@ -25,6 +25,8 @@ struct CommandLines {
         flags += profile == .release ? ["-Os", "-g"] : ["-Og", "-g3"]
         flags += ["-ffunction-sections", "-fdata-sections", "-Wall"]
         if architecture == .avr, let clock = board.clockHz { flags.append("-DF_CPU=\(clock)UL") }
+        // Debian's RISC-V GCC has no C library of its own; picolibc's specs add its headers and libraries.
+        if architecture == .riscv { flags.append("--specs=picolibc.specs") }
         if profile == .release { flags.append("-DNDEBUG") }
         flags += manifest.defines.map { "-D\($0)" }
         flags += manifest.includePaths.map { "-I\($0)" }
