@@ -134,7 +134,10 @@ public final class Builder: Sendable {
             try session.save(statePath)  // a failed link must not leave a stale key behind
             commands.append(shellLine(link.tool, link.arguments))
             let result = try runner.run(link.tool, link.arguments, in: root)
-            if !result.succeeded { throw LinkDiagnostics.error(from: result.output, board: board) }
+            if !result.succeeded {
+                throw measuredOverflow(LinkDiagnostics.error(from: result.output, board: board), link: link,
+                                       elf: lines.elf)
+            }
             warnings += result.output
             for format in [("binary", "bin"), ("ihex", "hex")] {
                 let copy = lines.objcopy(format: format.0, output: "\(folder)/firmware.\(format.1)")
@@ -160,6 +163,24 @@ public final class Builder: Sendable {
             outputs: ["elf": lines.elf, "bin": "\(folder)/firmware.bin", "hex": "\(folder)/firmware.hex",
                       "map": lines.map],
             commands: commands, warnings: warnings, size: size, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// When ld named a full region without the excess, links again with `--noinhibit-exec` so that the ELF
+    /// exists, and measures the excess from it.
+    private func measuredOverflow(_ error: BuildError, link: (tool: String, arguments: [String]), elf: String)
+        -> BuildError
+    {
+        guard case .regionOverflow(let region, 0, let capacity) = error else { return error }
+        let probe = elf + ".overflow"
+        var arguments = link.arguments.map { $0 == elf ? probe : $0 }
+        arguments.append("-Wl,--noinhibit-exec")
+        _ = try? runner.run(link.tool, arguments, in: root)
+        defer { try? FileManager.default.removeItem(atPath: absolute(probe)) }
+        guard let image = try? ELFFile(path: absolute(probe)),
+            let measured = SizeReport(elf: image, board: board).regions.first(where: { $0.name == region }),
+            measured.overflow > 0
+        else { return error }
+        return .regionOverflow(region: region, bytesOver: measured.overflow, capacity: capacity)
     }
 
     /// Runs the steps on `jobs` threads; results come back in the steps' order.

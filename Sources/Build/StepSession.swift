@@ -118,6 +118,16 @@ enum LinkDiagnostics {
             let capacity = board.memory.first { $0.name == region }?.size ?? 0
             return .regionOverflow(region: region, bytesOver: UInt64(output[bytesRange]) ?? 0, capacity: capacity)
         }
+        // avr-ld says only "section `.text' will not fit in region `text'"; the caller measures the excess.
+        let noFit = #"will not fit in region [`'"]?([A-Za-z0-9_.]+)"#
+        if let regex = try? NSRegularExpression(pattern: noFit),
+            let match = regex.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)),
+            let nameRange = Range(match.range(at: 1), in: output)
+        {
+            let region = regionName(String(output[nameRange]), board: board)
+            let capacity = board.memory.first { $0.name == region }?.size ?? 0
+            return .regionOverflow(region: region, bytesOver: 0, capacity: capacity)
+        }
         return .linkFailed(output: output)
     }
 

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// A few runs of the real `atelier` binary, for exit codes and what the user sees.
+struct CLITests {
+    @Test func newRefusesAnUnknownBoardWithSuggestions() throws {
+        let folder = try TestSupport.temporaryFolder("cli-unknown")
+        let result = try TestSupport.atelier(["new", "p", "--board", "netduinoplus"], in: folder)
+        #expect(result.status == 2)
+        #expect(result.output.contains("did you mean 'netduinoplus2'"))
+    }
+
+    @Test func newRefusesANonEmptyFolder() throws {
+        let folder = try TestSupport.temporaryFolder("cli-nonempty")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/keep.txt"))
+        let result = try TestSupport.atelier(["new", folder, "--board", "microbit"], in: folder)
+        #expect(result.status == 2)
+        #expect(result.output.contains("--force"))
+    }
+
+    @Test func helloRunsUnderQEMUAndOverflowExitsTwo() throws {
+        let folder = try TestSupport.temporaryFolder("cli-run")
+        let project = folder + "/hello"
+        #expect(try TestSupport.atelier(["new", project, "--board", "lm3s6965evb", "--lang", "c"], in: folder)
+            .status == 0)
+        let run = try TestSupport.atelier(["run", "--qemu", "--expect", "Hello from lm3s6965evb", "--timeout", "20"],
+                                          in: project)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("Hello from lm3s6965evb"))
+
+        let noOp = try TestSupport.atelier(["build", "--json"], in: project)
+        #expect(noOp.output.contains("\"spawned\" : 0"))
+
+        try "const unsigned char big[300 * 1024] = {1};\nint main(void) { volatile int i = 1; return big[i]; }\n"
+            .write(toFile: project + "/src/main.c", atomically: true, encoding: .utf8)
+        let overflow = try TestSupport.atelier(["build"], in: project)
+        #expect(overflow.status == 2)
+        #expect(overflow.output.contains("region 'flash'"))
+        #expect(overflow.output.contains("overflowed by"))
+    }
+
+    @Test func runOnABoardWithoutQEMUExitsTwo() throws {
+        let folder = try TestSupport.temporaryFolder("cli-noqemu")
+        let project = folder + "/p"
+        #expect(try TestSupport.atelier(["new", project, "--board", "bluepill"], in: folder).status == 0)
+        let run = try TestSupport.atelier(["run", "--qemu"], in: project)
+        #expect(run.status == 2)
+        #expect(run.output.contains("has no QEMU machine"))
+    }
+}
