@@ -231,7 +231,7 @@ public final class Builder: Sendable {
         }
         let path = absolute("compile_commands.json")
         do {
-            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             if FileManager.default.contents(atPath: path) != data {
                 try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             }
