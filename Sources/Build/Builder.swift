@@ -1,4 +1,5 @@
 import BoardCatalog
+import FirmwareImage
 import Foundation
 import Synchronization
 
@@ -145,6 +146,7 @@ public final class Builder: Sendable {
                 let converted = try runner.run(copy.tool, copy.arguments, in: root)
                 if !converted.succeeded { throw .toolFailed(tool: copy.tool, output: converted.output) }
             }
+            if let uf2 = uf2Path(folder) { try writeUF2(elf: lines.elf, to: uf2) }
             session.state.steps["link"] = BuildState.Step(key: linkKey, dependencies: [])
             linked = true
         }
@@ -157,12 +159,33 @@ public final class Builder: Sendable {
         if let region = size.overflowing {
             throw .regionOverflow(region: region.name, bytesOver: region.overflow, capacity: region.capacity)
         }
+        var outputs = ["elf": lines.elf, "bin": "\(folder)/firmware.bin", "hex": "\(folder)/firmware.hex",
+                       "map": lines.map]
+        outputs["uf2"] = uf2Path(folder)
         return BuildReport(
             board: board.id, profile: options.profile, compiled: dirty.map(\.name), linked: linked,
-            spawned: runner.spawned - spawnedBefore,
-            outputs: ["elf": lines.elf, "bin": "\(folder)/firmware.bin", "hex": "\(folder)/firmware.hex",
-                      "map": lines.map],
+            spawned: runner.spawned - spawnedBefore, outputs: outputs,
             commands: commands, warnings: warnings, size: size, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// `firmware.uf2` for chips whose bootloader takes UF2 (the catalog gives a family id), else nil.
+    private func uf2Path(_ folder: String) -> String? {
+        board.chip.uf2FamilyID == nil ? nil : "\(folder)/firmware.uf2"
+    }
+
+    /// The UF2 holds the flash contents only: RAM-resident sections have no business in a drag-and-drop file.
+    private func writeUF2(elf: String, to output: String) throws(BuildError) {
+        do {
+            let image = try FirmwareImage.load(absolute(elf))
+            let flash = board.memory.filter { $0.kind == .flash }
+            let segments = image.segments.filter { segment in flash.contains { $0.contains(segment.address) } }
+            let options = WriteOptions(uf2: UF2.Options(familyID: board.chip.uf2FamilyID,
+                                                        pageFill: board.chip.flash?.erased))
+            try FirmwareImage(segments: segments, entry: image.entry)
+                .write(to: absolute(output), format: .uf2, options: options, replacing: true)
+        } catch {
+            throw .imageConversion(path: output, reason: error.description)
+        }
     }
 
     /// When ld named a full region without the excess, links again with `--noinhibit-exec` so that the ELF

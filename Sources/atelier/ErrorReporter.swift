@@ -21,6 +21,8 @@ enum ErrorReporter {
             return scaffold(error)
         case let error as BuildError:
             return build(error)
+        case let error as FirmwareImageError:
+            return firmwareImage(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
@@ -40,7 +42,7 @@ enum ErrorReporter {
 
     private static func build(_ error: BuildError) -> Report {
         switch error {
-        case .compileFailed, .linkFailed, .toolFailed:
+        case .compileFailed, .linkFailed, .toolFailed, .imageConversion:
             Report(message: error.description, hint: nil, exitCode: .refused)
         case .regionOverflow:
             Report(message: error.description, hint: "run 'atelier size' for the use of every region",
@@ -57,6 +59,19 @@ enum ErrorReporter {
         case .unreadable:
             Report(message: error.description, hint: nil, exitCode: .badInput)
         default:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// Bad or unreadable image files are bad input (2); only an output that cannot be written is the environment.
+    static func firmwareImage(_ error: FirmwareImageError) -> Report {
+        switch error {
+        case .unwritable:
+            Report(message: error.description, hint: "check the folder exists and is writable", exitCode: .environment)
+        case .unreadable, .outputExists, .unknownFormat, .needsBaseAddress, .syntax, .malformed,
+             .overlappingSegments, .addressOutOfRange, .cannotEncode, .outsideMemory:
             Report(message: error.description, hint: nil, exitCode: .badInput)
         }
     }

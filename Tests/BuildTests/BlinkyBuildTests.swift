@@ -31,6 +31,8 @@ struct BlinkyBuildTests {
             #expect(FileManager.default.fileExists(atPath: root + "/" + (report.outputs[output] ?? "")))
         }
         #expect(FileManager.default.fileExists(atPath: root + "/compile_commands.json"))
+        let uf2 = report.outputs["uf2"].map { FileManager.default.fileExists(atPath: root + "/" + $0) } ?? false
+        #expect(uf2 == (builder.board.chip.uf2FamilyID != nil), "UF2 exactly when the chip has a family id")
         let flash = try #require(report.size.regions.first { $0.kind == "flash" })
         #expect(flash.used > 0 && flash.used < flash.capacity)
     }
