@@ -30,7 +30,11 @@ struct BuildState: Codable {
 
     func save(_ path: String) throws(BuildError) {
         do {
-            let data = try JSONEncoder().encode(self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let data = try encoder.encode(self)
+            // Unchanged state is not rewritten: a no-op build writes nothing.
+            if FileManager.default.contents(atPath: path) == data { return }
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw .io(path: path, reason: error.localizedDescription)

@@ -15,7 +15,7 @@ public struct BuildOptions: Sendable {
 }
 
 /// What a build did: which steps ran, how many processes it started, where the outputs are, and the size.
-public struct BuildReport: Encodable, Sendable {
+public struct BuildReport: Codable, Sendable {
     public var board: String
     public var profile: BuildProfile
     /// Sources (or `swift` for the one Swift module) that were compiled this time.
@@ -35,6 +35,35 @@ public struct BuildReport: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case board, profile, compiled, linked, spawned, upToDate, outputs, commands, warnings, size, seconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        board = try container.decode(String.self, forKey: .board)
+        profile = try container.decode(BuildProfile.self, forKey: .profile)
+        compiled = try container.decode([String].self, forKey: .compiled)
+        linked = try container.decode(Bool.self, forKey: .linked)
+        spawned = try container.decode(Int.self, forKey: .spawned)
+        outputs = try container.decode([String: String].self, forKey: .outputs)
+        commands = try container.decode([String].self, forKey: .commands)
+        warnings = try container.decode(String.self, forKey: .warnings)
+        size = try container.decode(SizeReport.self, forKey: .size)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+    }
+
+    init(board: String, profile: BuildProfile, compiled: [String], linked: Bool, spawned: Int,
+         outputs: [String: String], commands: [String], warnings: String, size: SizeReport, seconds: Double)
+    {
+        self.board = board
+        self.profile = profile
+        self.compiled = compiled
+        self.linked = linked
+        self.spawned = spawned
+        self.outputs = outputs
+        self.commands = commands
+        self.warnings = warnings
+        self.size = size
+        self.seconds = seconds
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -83,7 +112,13 @@ public final class Builder: Sendable {
         ".atelier/build/\(board)/\(profile.rawValue)"
     }
 
-    public func build(_ options: BuildOptions = BuildOptions()) throws(BuildError) -> BuildReport {
+    /// Builds; `watching` names files outside the project that the build also depends on (atelier.yaml's
+    /// board catalog), and `context` what else could change the result (PATH, catalog folders): both go into
+    /// the stamp that lets the next no-op build skip even the catalog (see `BuildStamp`).
+    public func build(_ options: BuildOptions = BuildOptions(), watching: [String] = [], context: String = "")
+        throws(BuildError) -> BuildReport
+    {
+        BuildStamp.remove(root: root, profile: options.profile)
         let started = Date()
         let spawnedBefore = runner.spawned
         let folder = Self.outputFolder(board: board.id, profile: options.profile)
@@ -95,7 +130,8 @@ public final class Builder: Sendable {
         var hasher = FileHasher(entries: state.files)
         var session = StepSession(builder: self, state: state, hasher: hasher)
 
-        let sources = Glob.expand(manifest.sources, in: root)
+        let listing = Glob.expandListingFolders(manifest.sources, in: root)
+        let sources = listing.files
         let cSources = sources.filter { !$0.hasSuffix(".swift") && !$0.hasSuffix(".h") }
         let swiftSources = sources.filter { $0.hasSuffix(".swift") }
         if cSources.isEmpty && swiftSources.isEmpty { throw .noSources(patterns: manifest.sources) }
@@ -159,13 +195,26 @@ public final class Builder: Sendable {
         if let region = size.overflowing {
             throw .regionOverflow(region: region.name, bytesOver: region.overflow, capacity: region.capacity)
         }
+        let report = BuildReport(
+            board: board.id, profile: options.profile, compiled: dirty.map(\.name), linked: linked,
+            spawned: runner.spawned - spawnedBefore, outputs: outputs(folder, lines),
+            commands: commands, warnings: warnings, size: size, seconds: Date().timeIntervalSince(started))
+        var inputs = Set(watching + listing.folders.map(absolute))
+        inputs.formUnion((sources + ["atelier.yaml"]).map(absolute))
+        inputs.formUnion(state.steps.values.flatMap(\.dependencies).map(absolute))
+        if let script = manifest.linkerScript { inputs.insert(absolute(script)) }
+        inputs.formUnion([toolchain.cc, toolchain.objcopy] + [toolchain.cxx, toolchain.swiftc].compactMap { $0 })
+        let outputs = Set((Array(report.outputs.values) + [folder + "/state.json", "compile_commands.json"]).map(absolute))
+        BuildStamp.write(inputs: inputs, outputs: outputs, context: context, report: report, root: root,
+                         profile: options.profile)
+        return report
+    }
+
+    private func outputs(_ folder: String, _ lines: CommandLines) -> [String: String] {
         var outputs = ["elf": lines.elf, "bin": "\(folder)/firmware.bin", "hex": "\(folder)/firmware.hex",
                        "map": lines.map]
         outputs["uf2"] = uf2Path(folder)
-        return BuildReport(
-            board: board.id, profile: options.profile, compiled: dirty.map(\.name), linked: linked,
-            spawned: runner.spawned - spawnedBefore, outputs: outputs,
-            commands: commands, warnings: warnings, size: size, seconds: Date().timeIntervalSince(started))
+        return outputs
     }
 
     /// `firmware.uf2` for chips whose bootloader takes UF2 (the catalog gives a family id), else nil.

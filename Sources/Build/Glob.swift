@@ -4,7 +4,14 @@ import Foundation
 enum Glob {
     /// Files under `root` matching any of `patterns`, as sorted paths relative to `root`, without duplicates.
     static func expand(_ patterns: [String], in root: String) -> [String] {
+        expandListingFolders(patterns, in: root).files
+    }
+
+    /// The matching files, and every folder that was listed to find them: a file added to or removed from
+    /// one of those folders changes the folder's modification time, which is how `BuildStamp` notices it.
+    static func expandListingFolders(_ patterns: [String], in root: String) -> (files: [String], folders: [String]) {
         var all: [String] = []
+        var folders = ["."]
         if let enumerator = FileManager.default.enumerator(atPath: root) {
             while let relative = enumerator.nextObject() as? String {
                 // Build outputs and hidden folders never hold sources.
@@ -12,11 +19,15 @@ enum Glob {
                     enumerator.skipDescendants()
                     continue
                 }
-                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeRegular { all.append(relative) }
+                switch enumerator.fileAttributes?[.type] as? FileAttributeType {
+                case .typeRegular?: all.append(relative)
+                case .typeDirectory?: folders.append(relative)
+                default: break
+                }
             }
         }
         let matched = all.filter { path in patterns.contains { matches(pattern: $0, path: path) } }
-        return Array(Set(matched)).sorted()
+        return (Array(Set(matched)).sorted(), folders)
     }
 
     static func matches(pattern: String, path: String) -> Bool {

@@ -15,7 +15,7 @@ extension Atelier {
         @Flag(name: .shortAndLong, help: "Print every command that runs.") var verbose = false
 
         func run() throws {
-            let report = try project.builder(global).build(project.buildOptions)
+            let report = try project.build(global)
             if json { return try JSONOutput.print(report) }
             BuildOutput.print(report, verbose: verbose)
         }

@@ -12,7 +12,7 @@ extension Atelier {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let report = try project.builder(global).build(project.buildOptions)
+            let report = try project.build(global)
             if json { return try JSONOutput.print(report.size) }
             print(report.size.text)
         }

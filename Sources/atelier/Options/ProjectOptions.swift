@@ -18,10 +18,45 @@ struct ProjectOptions: ParsableArguments {
 
     /// The project around the current folder, its board and a builder for it.
     func builder(_ global: GlobalOptions) throws -> Builder {
-        let root = try ProjectManifest.findRoot(from: FileManager.default.currentDirectoryPath)
+        let root = try projectRoot()
         let manifest = try ProjectManifest.load((root as NSString).appendingPathComponent("atelier.yaml"))
-        let folders = try global.resources().catalogFolders(extra: global.boardsPaths, projectDirectory: root)
+        let folders = try catalogFolders(global, root: root)
         let board = try BoardCatalog.load(folders: folders).board(manifest.board)
         return try Builder(root: root, manifest: manifest, board: board)
+    }
+
+    /// Builds the project, or, when nothing it read has changed since the last build, returns that build's
+    /// report without loading the catalog or parsing YAML (see `BuildStamp`).
+    func build(_ global: GlobalOptions) throws -> BuildReport {
+        let root = try projectRoot()
+        let folders = try catalogFolders(global, root: root)
+        let environment = ProcessInfo.processInfo.environment
+        let context = (folders + ["PATH=" + (environment["PATH"] ?? "")]).joined(separator: "\n")
+        if let report = BuildStamp.upToDateReport(root: root, profile: buildOptions.profile, context: context) {
+            return report
+        }
+        return try builder(global).build(buildOptions, watching: catalogFiles(folders), context: context)
+    }
+
+    private func projectRoot() throws -> String {
+        try ProjectManifest.findRoot(from: FileManager.default.currentDirectoryPath)
+    }
+
+    private func catalogFolders(_ global: GlobalOptions, root: String) throws -> [String] {
+        try global.resources().catalogFolders(extra: global.boardsPaths, projectDirectory: root)
+    }
+
+    /// The catalog folders and the files in them: a board or chip file edited, added or removed rebuilds.
+    private func catalogFiles(_ folders: [String]) -> [String] {
+        var paths: [String] = []
+        for folder in folders {
+            for sub in [folder, (folder as NSString).appendingPathComponent("chips")] {
+                paths.append(sub)
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: sub)) ?? []
+                paths += names.filter { $0.hasSuffix(".yaml") }.map { (sub as NSString).appendingPathComponent($0) }
+            }
+        }
+        // The project's own boards/ folder is added when it exists; watching the root notices it appearing.
+        return paths
     }
 }
