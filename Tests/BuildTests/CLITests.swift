@@ -39,6 +39,35 @@ struct CLITests {
         #expect(overflow.output.contains("overflowed by"))
     }
 
+    /// The CLI's no-op path (BuildStamp) must notice edits, new files and board changes, and nothing else.
+    @Test func noOpPathNoticesEveryChange() throws {
+        let folder = try TestSupport.temporaryFolder("cli-stamp")
+        let project = folder + "/p"
+        #expect(try TestSupport.atelier(["new", project, "--board", "microbit"], in: folder).status == 0)
+        func build() throws -> [String: Any] {
+            let result = try TestSupport.atelier(["build", "--json"], in: project)
+            #expect(result.status == 0, "\(result.output)")
+            let start = result.output.firstIndex(of: "{") ?? result.output.startIndex
+            let object = try JSONSerialization.jsonObject(with: Data(result.output[start...].utf8))
+            return object as? [String: Any] ?? [:]
+        }
+        _ = try build()
+        #expect(try build()["spawned"] as? Int == 0)
+
+        let header = project + "/board/atelier.h"
+        try (String(contentsOfFile: header, encoding: .utf8) + "/* edit */\n")
+            .write(toFile: header, atomically: true, encoding: .utf8)
+        #expect(try build()["compiled"] as? [String] == ["board/atelier_console.c", "board/atelier_led.c", "src/main.c"])
+
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: header)
+        #expect(try build()["spawned"] as? Int == 0, "same content: nothing compiles")
+
+        try "int extra(void) { return 2; }\n".write(toFile: project + "/src/extra.c", atomically: true,
+                                                   encoding: .utf8)
+        #expect(try build()["compiled"] as? [String] == ["src/extra.c"])
+        #expect(try build()["spawned"] as? Int == 0)
+    }
+
     @Test func runOnABoardWithoutQEMUExitsTwo() throws {
         let folder = try TestSupport.temporaryFolder("cli-noqemu")
         let project = folder + "/p"
