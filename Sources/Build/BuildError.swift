@@ -16,6 +16,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     case regionOverflow(region: String, bytesOver: UInt64, capacity: UInt64)
     /// A tool after the link (objcopy) failed.
     case toolFailed(tool: String, output: String)
+    /// `--expect` or `--fail` is not a valid regular expression.
+    case invalidPattern(pattern: String, reason: String)
     /// The UF2 file could not be made from the ELF.
     case imageConversion(path: String, reason: String)
     /// A tool could not be started at all.
@@ -46,6 +48,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "make the program smaller or build with --release"
         case .toolFailed(let tool, let output):
             "\(tool) failed:\n\(output)"
+        case .invalidPattern(let pattern, let reason):
+            "'\(pattern)' is not a valid regular expression: \(reason)"
         case .imageConversion(let path, let reason):
             "cannot write \(path): \(reason)"
         case .spawnFailed(let tool, let reason):

@@ -204,7 +204,8 @@ public final class Builder: Sendable {
         inputs.formUnion(state.steps.values.flatMap(\.dependencies).map(absolute))
         if let script = manifest.linkerScript { inputs.insert(absolute(script)) }
         inputs.formUnion([toolchain.cc, toolchain.objcopy] + [toolchain.cxx, toolchain.swiftc].compactMap { $0 })
-        let outputs = Set((Array(report.outputs.values) + [folder + "/state.json", "compile_commands.json"]).map(absolute))
+        let written = Array(report.outputs.values) + [folder + "/state.json", "compile_commands.json"]
+        let outputs = Set(written.map(absolute))
         BuildStamp.write(inputs: inputs, outputs: outputs, context: context, report: report, root: root,
                          profile: options.profile)
         return report
@@ -299,11 +300,13 @@ public final class Builder: Sendable {
     /// compile_commands.json for clangd and editors; rewritten only when it changes.
     private func writeCompileCommands(_ steps: [CompileStep]) throws(BuildError) {
         let entries = steps.map { step -> [String: Any] in
-            ["directory": root, "file": step.inputs[0], "output": step.output, "arguments": [step.tool] + step.arguments]
+            ["directory": root, "file": step.inputs[0], "output": step.output,
+             "arguments": [step.tool] + step.arguments]
         }
         let path = absolute("compile_commands.json")
         do {
-            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(
+                withJSONObject: entries, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             if FileManager.default.contents(atPath: path) != data {
                 try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             }

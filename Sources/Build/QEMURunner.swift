@@ -55,8 +55,7 @@ public struct QEMURunner: Sendable {
             do {
                 return try NSRegularExpression(pattern: pattern)
             } catch {
-                throw .invalidManifest(file: "--expect/--fail", line: nil, message: "invalid regular expression "
-                    + "'\(pattern)': \(error.localizedDescription)")
+                throw .invalidPattern(pattern: pattern, reason: error.localizedDescription)
             }
         }
         let expect = try compile(expectations.expect)

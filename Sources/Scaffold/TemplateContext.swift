@@ -2,7 +2,9 @@ import BoardCatalog
 
 /// The values templates see, computed from a board: ids, console and LED details, language settings.
 enum TemplateContext {
-    static func make(board: Board, language: Language, template: ProjectTemplate, projectName: String) -> [String: Any] {
+    static func make(
+        board: Board, language: Language, template: ProjectTemplate, projectName: String
+    ) -> [String: Any] {
         let led = board.leds.first
         let pin = LEDPin(led?.pin ?? "")
         let family = ledFamily(board)

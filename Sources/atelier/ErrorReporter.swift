@@ -47,7 +47,7 @@ enum ErrorReporter {
         case .regionOverflow:
             Report(message: error.description, hint: "run 'atelier size' for the use of every region",
                    exitCode: .badInput)
-        case .noProject, .invalidManifest, .noSources, .noQEMUMachine, .unreadableELF:
+        case .noProject, .invalidManifest, .noSources, .noQEMUMachine, .unreadableELF, .invalidPattern:
             Report(message: error.description, hint: nil, exitCode: .badInput)
         case .toolMissing, .spawnFailed, .io:
             Report(message: error.description, hint: nil, exitCode: .environment)

@@ -57,7 +57,8 @@ struct CLITests {
         let header = project + "/board/atelier.h"
         try (String(contentsOfFile: header, encoding: .utf8) + "/* edit */\n")
             .write(toFile: header, atomically: true, encoding: .utf8)
-        #expect(try build()["compiled"] as? [String] == ["board/atelier_console.c", "board/atelier_led.c", "src/main.c"])
+        let dependents = ["board/atelier_console.c", "board/atelier_led.c", "src/main.c"]
+        #expect(try build()["compiled"] as? [String] == dependents)
 
         try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: header)
         #expect(try build()["spawned"] as? Int == 0, "same content: nothing compiles")

@@ -23,7 +23,8 @@ extension Atelier {
             let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
             let files = try generator.plan(ProjectRequest(board: board, language: lang, template: template, name: name))
             try generator.write(files, to: directory, force: force)
-            print("Created \(directory): \(template.rawValue) in \(lang.rawValue) for \(board.id) (\(files.count) files)")
+            print("Created \(directory): \(template.rawValue) in \(lang.rawValue) for \(board.id) "
+                + "(\(files.count) files)")
             print("Next: cd \(directory) && atelier build"
                 + (board.qemu != nil ? " && atelier run --qemu" : ""))
         }
