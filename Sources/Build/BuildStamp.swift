@@ -1,43 +1,58 @@
 import Foundation
 
-/// The size and modification time of every file and folder a successful build read, with its report.
+/// The size and modification time of every file and folder a successful build read, and the report a
+/// no-op build would give.
 ///
-/// `atelier build` checks the stamp before it loads the board catalog or parses any YAML: when every
-/// recorded path still has the same size and time (and the context, such as PATH and the catalog folders,
-/// is the same), nothing can have changed and the stored report is the answer. Any difference falls through
-/// to the full build, where content hashes decide what to compile, so the stamp can only save work, never
-/// skip a needed step: a file touched without a change still compiles nothing.
-public struct BuildStamp: Codable, Sendable {
-    /// Path (absolute) to [size, seconds, nanoseconds]; [-1] for a path that did not exist.
-    var entries: [String: [Int64]]
-    var context: String
-    var report: BuildReport
+/// `atelier build` checks the stamp before it parses its arguments fully, loads the board catalog or reads
+/// any YAML: when every recorded path still has the same size and time, and the context (PATH, the catalog
+/// folders) is the same, nothing can have changed and the stored no-op report is the answer. Any difference
+/// falls through to the full build, where content hashes decide what to compile, so the stamp can only save
+/// work, never skip a needed step: a file touched without a change still compiles nothing.
+///
+/// The stamp is plain text (`size seconds nanoseconds path` per line) so that checking it needs no JSON
+/// decoding: at a few milliseconds per no-op, decoding would be a large share.
+public enum BuildStamp {
+    static let magic = "atelier-stamp 1"
 
-    static func path(root: String, profile: BuildProfile) -> String {
-        (root as NSString).appendingPathComponent(".atelier/build/\(profile.rawValue).stamp.json")
+    /// `.atelier/build/<profile>.stamp`, and beside it the no-op report as JSON (`.noop.json`) and, once the
+    /// CLI has rendered it, as text (`.noop.txt`).
+    public static func path(root: String, profile: BuildProfile, suffix: String = "stamp") -> String {
+        (root as NSString).appendingPathComponent(".atelier/build/\(profile.rawValue).\(suffix)")
     }
 
-    static func signature(_ path: String) -> [Int64] {
+    static func signature(_ path: String) -> String {
         var info = stat()
-        guard stat(path, &info) == 0 else { return [-1] }
-        return [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
+        guard stat(path, &info) == 0 else { return "-1 0 0" }
+        return "\(info.st_size) \(info.st_mtim.tv_sec) \(info.st_mtim.tv_nsec)"
     }
 
-    /// The stored report when nothing recorded has changed, with `seconds` set to the time this check took.
+    /// Whether nothing recorded in the stamp has changed.
+    public static func isUpToDate(root: String, profile: BuildProfile, context: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path(root: root, profile: profile)) else {
+            return false
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 2, lines[0] == magic, lines[1] == flatten(context) else { return false }
+        for line in lines.dropFirst(2) where !line.isEmpty {
+            // "size seconds nanoseconds path": the path is everything after the third space.
+            var spaces = 0
+            guard let split = line.firstIndex(where: { character in
+                if character == " " { spaces += 1 }
+                return spaces == 3
+            }) else { return false }
+            let recorded = line[..<split]
+            let file = String(line[line.index(after: split)...])
+            if signature(file) != recorded { return false }
+        }
+        return true
+    }
+
+    /// The stored no-op report when nothing recorded has changed.
     public static func upToDateReport(root: String, profile: BuildProfile, context: String) -> BuildReport? {
-        let started = Date()
-        guard let data = FileManager.default.contents(atPath: path(root: root, profile: profile)),
-            let stamp = try? JSONDecoder().decode(BuildStamp.self, from: data), stamp.context == context
+        guard isUpToDate(root: root, profile: profile, context: context),
+            let data = FileManager.default.contents(atPath: path(root: root, profile: profile, suffix: "noop.json"))
         else { return nil }
-        for (path, recorded) in stamp.entries where signature(path) != recorded { return nil }
-        var report = stamp.report
-        report.compiled = []
-        report.linked = false
-        report.spawned = 0
-        report.commands = []
-        report.warnings = ""
-        report.seconds = Date().timeIntervalSince(started)
-        return report
+        return try? JSONDecoder().decode(BuildReport.self, from: data)
     }
 
     /// Records `inputs` and `outputs` after a successful build. An input written within the last few
@@ -46,21 +61,48 @@ public struct BuildStamp: Codable, Sendable {
     static func write(inputs: Set<String>, outputs: Set<String>, context: String, report: BuildReport, root: String,
                       profile: BuildProfile)
     {
-        var entries: [String: [Int64]] = [:]
+        var lines = [magic, flatten(context)]
         let now = Date().timeIntervalSince1970
-        for path in inputs {
-            let signature = signature(path)
-            if signature.count == 3, now - (Double(signature[1]) + Double(signature[2]) / 1e9) < 0.01 { return }
-            entries[path] = signature
+        for path in inputs.sorted() {
+            var info = stat()
+            if stat(path, &info) == 0,
+                now - (Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) < 0.01
+            {
+                return
+            }
+            lines.append(signature(path) + " " + path)
         }
-        for path in outputs { entries[path] = signature(path) }
-        let stamp = BuildStamp(entries: entries, context: context, report: report)
-        guard let data = try? JSONEncoder().encode(stamp) else { return }
-        try? data.write(to: URL(fileURLWithPath: path(root: root, profile: profile)))
+        for path in outputs.sorted() { lines.append(signature(path) + " " + path) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let json = try? encoder.encode(report.asUpToDate) else { return }
+        try? json.write(to: URL(fileURLWithPath: path(root: root, profile: profile, suffix: "noop.json")))
+        try? Data((lines.joined(separator: "\n") + "\n").utf8)
+            .write(to: URL(fileURLWithPath: path(root: root, profile: profile)))
     }
 
     /// Removes the stamp, so that the next build checks everything.
     static func remove(root: String, profile: BuildProfile) {
-        try? FileManager.default.removeItem(atPath: path(root: root, profile: profile))
+        for suffix in ["stamp", "noop.json", "noop.txt"] {
+            try? FileManager.default.removeItem(atPath: path(root: root, profile: profile, suffix: suffix))
+        }
+    }
+
+    private static func flatten(_ context: String) -> String {
+        context.replacingOccurrences(of: "\n", with: "\t")
+    }
+}
+
+extension BuildReport {
+    /// What a build with nothing to do reports: the same outputs and size, no steps, no processes.
+    public var asUpToDate: BuildReport {
+        var report = self
+        report.compiled = []
+        report.linked = false
+        report.spawned = 0
+        report.commands = []
+        report.warnings = ""
+        report.seconds = 0
+        return report
     }
 }

@@ -16,6 +16,7 @@ struct Atelier: AsyncParsableCommand {
 
     /// ArgumentParser exits 64 on usage errors; atelier promises 2 for every kind of bad input.
     static func main() async {
+        if FastPath.answered(Array(CommandLine.arguments.dropFirst())) { Foundation.exit(0) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -29,11 +29,15 @@ enum BuildOutput {
         if !report.warnings.isEmpty {
             FileHandle.standardError.write(Data(report.warnings.utf8))
         }
+        Swift.print(text(report), terminator: "")
+    }
+
+    /// The summary, the size table and the ELF's path.
+    static func text(_ report: BuildReport) -> String {
         let what = report.upToDate ? "up to date" : "compiled \(report.compiled.count), "
             + (report.linked ? "linked" : "link up to date")
-        Swift.print("\(report.board) \(report.profile.rawValue): \(what) "
-            + String(format: "(%.2fs, %d processes)", report.seconds, report.spawned))
-        Swift.print(report.size.text)
-        Swift.print("-> \(report.outputs["elf"] ?? "")")
+        return "\(report.board) \(report.profile.rawValue): \(what) "
+            + String(format: "(%.2fs, %d processes)", report.seconds, report.spawned) + "\n"
+            + report.size.text + "\n" + "-> \(report.outputs["elf"] ?? "")\n"
     }
 }

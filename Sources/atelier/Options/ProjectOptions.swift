@@ -30,12 +30,20 @@ struct ProjectOptions: ParsableArguments {
     func build(_ global: GlobalOptions) throws -> BuildReport {
         let root = try projectRoot()
         let folders = try catalogFolders(global, root: root)
-        let environment = ProcessInfo.processInfo.environment
-        let context = (folders + ["PATH=" + (environment["PATH"] ?? "")]).joined(separator: "\n")
+        let context = Self.context(folders: folders)
         if let report = BuildStamp.upToDateReport(root: root, profile: buildOptions.profile, context: context) {
             return report
         }
-        return try builder(global).build(buildOptions, watching: catalogFiles(folders), context: context)
+        let report = try builder(global).build(buildOptions, watching: catalogFiles(folders), context: context)
+        // The text a no-op build prints, for FastPath, which answers before any of this runs.
+        let noOpText = BuildStamp.path(root: root, profile: buildOptions.profile, suffix: "noop.txt")
+        try? Data(BuildOutput.text(report.asUpToDate).utf8).write(to: URL(fileURLWithPath: noOpText))
+        return report
+    }
+
+    /// What besides the project's files decides a build: where boards come from, and where tools are found.
+    static func context(folders: [String]) -> String {
+        (folders + ["PATH=" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]).joined(separator: "\n")
     }
 
     private func projectRoot() throws -> String {

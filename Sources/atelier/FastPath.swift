@@ -1,0 +1,42 @@
+import BoardCatalog
+import Build
+import Foundation
+
+/// Answers `atelier build` when nothing changed, before argument parsing, the board catalog or YAML.
+///
+/// A no-op build is the most frequent build, and the tools it is compared with (ninja) answer it in a few
+/// milliseconds; parsing arguments with reflection and loading the catalog would cost more than the check
+/// itself. Only the plain forms are answered here; anything else, or any doubt, goes the normal way.
+enum FastPath {
+    static func answered(_ arguments: [String]) -> Bool {
+        guard arguments.first == "build" else { return false }
+        var profile = BuildProfile.debug
+        var json = false
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--release": profile = .release
+            case "--json": json = true
+            case "-v", "--verbose": break
+            case "-j", "--jobs":
+                index += 1
+                guard index < arguments.count, let jobs = Int(arguments[index]), jobs >= 1 else { return false }
+            default:
+                return false
+            }
+            index += 1
+        }
+        guard let resources = AtelierResources.locate(),
+            let root = try? ProjectManifest.findRoot(from: FileManager.default.currentDirectoryPath)
+        else { return false }
+        let folders = resources.catalogFolders(projectDirectory: root)
+        guard BuildStamp.isUpToDate(root: root, profile: profile, context: ProjectOptions.context(folders: folders)),
+            let answer = FileManager.default.contents(
+                atPath: BuildStamp.path(root: root, profile: profile, suffix: json ? "noop.json" : "noop.txt"))
+        else { return false }
+        FileHandle.standardOutput.write(answer)
+        if json { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        return true
+    }
+}
