@@ -20,6 +20,8 @@ struct BuildState: Codable {
     var steps: [String: Step] = [:]
     /// `--version` text per compiler path, so a no-op build need not run the compiler to learn it.
     var compilers: [String: CompilerVersion] = [:]
+    /// Hash of the commands last written to compile_commands.json, so unchanged commands are not re-encoded.
+    var compileCommandsKey: String?
 
     static func load(_ path: String) -> BuildState {
         guard let data = FileManager.default.contents(atPath: path),

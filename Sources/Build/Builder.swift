@@ -150,7 +150,13 @@ public final class Builder: Sendable {
             steps.append(CompileStep(name: "swift", output: lines.swiftObject, tool: command.tool,
                                      arguments: command.arguments, inputs: swiftSources + headers, depfile: nil))
         }
-        try writeCompileCommands(steps.filter { $0.depfile != nil })
+        let database = steps.filter { $0.depfile != nil }
+        let databaseKey = FileHasher.hash(database.map { ([$0.tool] + $0.arguments).joined(separator: " ") }
+            .joined(separator: "\n") + root)
+        if session.state.compileCommandsKey != databaseKey || !exists("compile_commands.json") {
+            try writeCompileCommands(database)
+            session.state.compileCommandsKey = databaseKey
+        }
 
         let dirty = try session.dirtySteps(steps)
         let results = try run(dirty, jobs: options.jobs)
