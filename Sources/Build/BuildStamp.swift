@@ -28,21 +28,30 @@ public enum BuildStamp {
 
     /// Whether nothing recorded in the stamp has changed.
     public static func isUpToDate(root: String, profile: BuildProfile, context: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path(root: root, profile: profile)) else {
-            return false
-        }
+        matches(stampFile: path(root: root, profile: profile), context: context)
+    }
+
+    /// Whether every path in the stamp file at `stampFile` still has its recorded size and time.
+    static func matches(stampFile: String, context: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: stampFile) else { return false }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 2, lines[0] == magic, lines[1] == flatten(context) else { return false }
         for line in lines.dropFirst(2) where !line.isEmpty {
             // "size seconds nanoseconds path": the path is everything after the third space.
-            var spaces = 0
-            guard let split = line.firstIndex(where: { character in
-                if character == " " { spaces += 1 }
-                return spaces == 3
-            }) else { return false }
-            let recorded = line[..<split]
-            let file = String(line[line.index(after: split)...])
-            if signature(file) != recorded { return false }
+            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count == 4, let size = Int64(fields[0]), let seconds = Int64(fields[1]),
+                let nanoseconds = Int64(fields[2])
+            else { return false }
+            var info = stat()
+            if stat(String(fields[3]), &info) != 0 {
+                if size != -1 { return false }
+                continue
+            }
+            if Int64(info.st_size) != size || Int64(info.st_mtim.tv_sec) != seconds
+                || Int64(info.st_mtim.tv_nsec) != nanoseconds
+            {
+                return false
+            }
         }
         return true
     }
@@ -61,6 +70,16 @@ public enum BuildStamp {
     static func write(inputs: Set<String>, outputs: Set<String>, context: String, report: BuildReport, root: String,
                       profile: BuildProfile)
     {
+        guard let text = stampText(inputs: inputs, outputs: outputs, context: context) else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let json = try? encoder.encode(report.asUpToDate) else { return }
+        try? json.write(to: URL(fileURLWithPath: path(root: root, profile: profile, suffix: "noop.json")))
+        try? Data(text.utf8).write(to: URL(fileURLWithPath: path(root: root, profile: profile)))
+    }
+
+    /// The stamp's text, or nil when an input changed so recently that a later change could go unseen.
+    static func stampText(inputs: Set<String>, outputs: Set<String>, context: String) -> String? {
         var lines = [magic, flatten(context)]
         let now = Date().timeIntervalSince1970
         for path in inputs.sorted() {
@@ -68,17 +87,12 @@ public enum BuildStamp {
             if stat(path, &info) == 0,
                 now - (Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) < 0.01
             {
-                return
+                return nil
             }
             lines.append(signature(path) + " " + path)
         }
         for path in outputs.sorted() { lines.append(signature(path) + " " + path) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let json = try? encoder.encode(report.asUpToDate) else { return }
-        try? json.write(to: URL(fileURLWithPath: path(root: root, profile: profile, suffix: "noop.json")))
-        try? Data((lines.joined(separator: "\n") + "\n").utf8)
-            .write(to: URL(fileURLWithPath: path(root: root, profile: profile)))
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Removes the stamp, so that the next build checks everything.

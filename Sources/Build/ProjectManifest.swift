@@ -2,8 +2,8 @@ import Foundation
 import Yams
 
 /// `atelier.yaml`: what to build and for which board (DESIGN.md section 5).
-public struct ProjectManifest: Hashable, Sendable {
-    public enum Language: String, Sendable, CaseIterable {
+public struct ProjectManifest: Hashable, Sendable, Codable {
+    public enum Language: String, Sendable, CaseIterable, Codable {
         case c, cpp, swift
     }
 
@@ -98,15 +98,13 @@ public struct ProjectManifest: Hashable, Sendable {
     }
 
     /// The folder holding `atelier.yaml`: `start` or the nearest folder above it.
+    /// Plain string and access(2) work: this runs on every no-op build, where URL would be a visible cost.
     public static func findRoot(from start: String) throws(BuildError) -> String {
-        var folder = URL(fileURLWithPath: start).standardizedFileURL
+        var folder = URL(fileURLWithPath: start).standardizedFileURL.path
         while true {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("atelier.yaml").path) {
-                return folder.path
-            }
-            let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { throw .noProject(searchedFrom: start) }
-            folder = parent
+            if access((folder == "/" ? "" : folder) + "/atelier.yaml", F_OK) == 0 { return folder }
+            guard folder != "/", let slash = folder.lastIndex(of: "/") else { throw .noProject(searchedFrom: start) }
+            folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
         }
     }
 }

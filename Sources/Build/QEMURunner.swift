@@ -42,8 +42,10 @@ public struct QEMURunner: Sendable {
     }
 
     public func arguments(machine: String, elf: String) -> [String] {
-        ["-M", machine, "-nographic", "-monitor", "none", "-serial", "none",
-         "-semihosting-config", "enable=on,target=native", "-kernel", elf]
+        // Semihosting would write to stderr; a stdio chardev puts the firmware's output alone on stdout.
+        ["-M", machine, "-display", "none", "-monitor", "none", "-serial", "none",
+         "-chardev", "stdio,id=semihosting", "-semihosting-config", "enable=on,target=native,chardev=semihosting",
+         "-kernel", elf]
     }
 
     /// Runs `elf` on `machine`; `output` receives the console text as it arrives.
@@ -65,9 +67,12 @@ public struct QEMURunner: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments(machine: machine, elf: elf)
+        // Semihosting output arrives on stdout; QEMU's own diagnostics ("Timer with period zero", "terminating
+        // on signal 15" when we stop it) on stderr, kept apart and shown only when QEMU itself failed.
         let pipe = Pipe()
+        let diagnostics = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = diagnostics
         process.standardInput = FileHandle.nullDevice
 
         let verdict = Mutex<QEMUOutcome?>(nil)
@@ -120,6 +125,11 @@ public struct QEMURunner: Sendable {
         process.waitUntilExit()
         if let outcome = verdict.withLock({ $0 }) { return outcome }
         let status = process.terminationStatus
+        let stderr = String(decoding: diagnostics.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if status != 0, !stderr.isEmpty, text.withLock({ $0.isEmpty }) {
+            let message = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            return .failed("QEMU stopped with status \(status): \(message)")
+        }
         if expectations.expect != nil {
             return .failed("QEMU exited (status \(status)) before the output matched --expect")
         }

@@ -27,11 +27,10 @@ enum FastPath {
             }
             index += 1
         }
-        guard let resources = AtelierResources.locate(),
-            let root = try? ProjectManifest.findRoot(from: FileManager.default.currentDirectoryPath)
-        else { return false }
-        let folders = resources.catalogFolders(projectDirectory: root)
-        guard BuildStamp.isUpToDate(root: root, profile: profile, context: ProjectOptions.context(folders: folders)),
+        // The catalog folders follow from the context (executable, environment) and the project root, whose
+        // boards/ folder appearing changes the root's time, which the stamp records.
+        guard let root = try? ProjectManifest.findRoot(from: FileManager.default.currentDirectoryPath),
+            BuildStamp.isUpToDate(root: root, profile: profile, context: ProjectOptions.context(boardsPaths: [])),
             let answer = FileManager.default.contents(
                 atPath: BuildStamp.path(root: root, profile: profile, suffix: json ? "noop.json" : "noop.txt"))
         else { return false }

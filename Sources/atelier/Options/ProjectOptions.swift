@@ -19,9 +19,16 @@ struct ProjectOptions: ParsableArguments {
     /// The project around the current folder, its board and a builder for it.
     func builder(_ global: GlobalOptions) throws -> Builder {
         let root = try projectRoot()
-        let manifest = try ProjectManifest.load((root as NSString).appendingPathComponent("atelier.yaml"))
+        let context = Self.context(boardsPaths: global.boardsPaths)
+        if let cached = ProjectCache.load(root: root, context: context) {
+            return try Builder(root: root, manifest: cached.manifest, board: cached.board)
+        }
+        let manifestFile = (root as NSString).appendingPathComponent("atelier.yaml")
+        let manifest = try ProjectManifest.load(manifestFile)
         let folders = try catalogFolders(global, root: root)
         let board = try BoardCatalog.load(folders: folders).board(manifest.board)
+        ProjectCache.save(manifest: manifest, board: board, sources: [manifestFile, root] + catalogFiles(folders),
+                          root: root, context: context)
         return try Builder(root: root, manifest: manifest, board: board)
     }
 
@@ -30,7 +37,7 @@ struct ProjectOptions: ParsableArguments {
     func build(_ global: GlobalOptions) throws -> BuildReport {
         let root = try projectRoot()
         let folders = try catalogFolders(global, root: root)
-        let context = Self.context(folders: folders)
+        let context = Self.context(boardsPaths: global.boardsPaths)
         if let report = BuildStamp.upToDateReport(root: root, profile: buildOptions.profile, context: context) {
             return report
         }
@@ -41,9 +48,19 @@ struct ProjectOptions: ParsableArguments {
         return report
     }
 
-    /// What besides the project's files decides a build: where boards come from, and where tools are found.
-    static func context(folders: [String]) -> String {
-        (folders + ["PATH=" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]).joined(separator: "\n")
+    /// What besides the files the stamp watches decides a build: which atelier runs (its location decides
+    /// the built-in Boards/ folder), the environment that adds board folders, and where tools are found.
+    /// Cheap on purpose, since FastPath computes it on every no-op build.
+    static func context(boardsPaths: [String]) -> String {
+        let executable = realpath("/proc/self/exe", nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? ""
+        let variables: [String] = ["ATELIER_HOME", "ATELIER_BOARDS_PATH", "PATH"].map { name in
+            name + "=" + (getenv(name).map { String(cString: $0) } ?? "")
+        }
+        return (["exe=" + executable] + variables + ["boards-path=" + boardsPaths.joined(separator: ":")])
+            .joined(separator: "\n")
     }
 
     private func projectRoot() throws -> String {
