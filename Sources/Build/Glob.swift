@@ -12,17 +12,33 @@ enum Glob {
     static func expandListingFolders(_ patterns: [String], in root: String) -> (files: [String], folders: [String]) {
         var all: [String] = []
         var folders = ["."]
-        if let enumerator = FileManager.default.enumerator(atPath: root) {
-            while let relative = enumerator.nextObject() as? String {
-                // Build outputs and hidden folders never hold sources.
-                if relative.hasPrefix(".") || relative.contains("/.") {
-                    enumerator.skipDescendants()
-                    continue
+        // readdir with d_type, not FileManager's enumerator: that one builds an attribute dictionary (owner
+        // names from /etc/passwd included) for every file, which made it the slowest part of a rebuild.
+        var pending = [""]
+        while let relative = pending.popLast() {
+            guard let directory = opendir(relative.isEmpty ? root : root + "/" + relative) else { continue }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                switch enumerator.fileAttributes?[.type] as? FileAttributeType {
-                case .typeRegular?: all.append(relative)
-                case .typeDirectory?: folders.append(relative)
-                default: break
+                // Build outputs and hidden folders never hold sources.
+                if name.hasPrefix(".") { continue }
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var type = entry.pointee.d_type
+                if type == UInt8(DT_UNKNOWN) || type == UInt8(DT_LNK) {
+                    var info = stat()
+                    guard stat(root + "/" + path, &info) == 0 else { continue }
+                    let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+                    // A symlinked folder is not followed (it could lead back up); a symlinked file counts.
+                    if isDirectory && type == UInt8(DT_LNK) { continue }
+                    type = isDirectory ? UInt8(DT_DIR) : UInt8(DT_REG)
+                }
+                if type == UInt8(DT_DIR) {
+                    folders.append(path)
+                    pending.append(path)
+                } else if type == UInt8(DT_REG) {
+                    all.append(path)
                 }
             }
         }
