@@ -100,7 +100,10 @@ public struct ProjectManifest: Hashable, Sendable, Codable {
     /// The folder holding `atelier.yaml`: `start` or the nearest folder above it.
     /// Plain string and access(2) work: this runs on every no-op build, where URL would be a visible cost.
     public static func findRoot(from start: String) throws(BuildError) -> String {
-        var folder = URL(fileURLWithPath: start).standardizedFileURL.path
+        // The working directory is already absolute and normalized; only relative starts need URL's help.
+        var folder = start.hasPrefix("/") && !start.contains("/.") ? start
+            : URL(fileURLWithPath: start).standardizedFileURL.path
+        if folder.count > 1, folder.hasSuffix("/") { folder.removeLast() }
         while true {
             if access((folder == "/" ? "" : folder) + "/atelier.yaml", F_OK) == 0 { return folder }
             guard folder != "/", let slash = folder.lastIndex(of: "/") else { throw .noProject(searchedFrom: start) }

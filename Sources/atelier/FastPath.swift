@@ -29,13 +29,21 @@ enum FastPath {
         }
         // The catalog folders follow from the context (executable, environment) and the project root, whose
         // boards/ folder appearing changes the root's time, which the stamp records.
-        guard let root = try? ProjectManifest.findRoot(from: FileManager.default.currentDirectoryPath),
+        guard let cwd = getcwd(nil, 0) else { return false }
+        let directory = String(cString: cwd)
+        free(cwd)
+        guard let root = try? ProjectManifest.findRoot(from: directory),
             BuildStamp.isUpToDate(root: root, profile: profile, context: ProjectOptions.context(boardsPaths: [])),
-            let answer = FileManager.default.contents(
-                atPath: BuildStamp.path(root: root, profile: profile, suffix: json ? "noop.json" : "noop.txt"))
+            var answer = BuildStamp.readFile(
+                BuildStamp.path(root: root, profile: profile, suffix: json ? "noop.json" : "noop.txt"))
         else { return false }
-        FileHandle.standardOutput.write(answer)
-        if json { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if json { answer.append(UInt8(ascii: "\n")) }
+        var offset = 0
+        while offset < answer.count {
+            let written = answer[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            offset += written
+        }
         return true
     }
 }
