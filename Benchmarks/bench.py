@@ -177,7 +177,8 @@ def main():
         "",
         f"`make bench` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores): a generated "
         f"{FILES}-file C project for `{BOARD}` (arm-none-eabi-gcc, the same flags, 2 jobs), built by `atelier build` "
-        f"(release binary) and by CMake + Ninja. Median of {args.runs} runs; ratio = atelier / ninja.",
+        f"(release binary, static Swift runtime) and by CMake + Ninja (configured once, not timed). "
+        f"Median of {args.runs} runs, the two tools alternating; ratio = atelier / ninja.",
         "",
         "| build | atelier (s) | ninja (s) | ratio | goal |",
         "|---|---:|---:|---:|---|",
