@@ -125,7 +125,7 @@ public final class Builder: Sendable {
         let lines = CommandLines(manifest: manifest, board: board, profile: options.profile, toolchain: toolchain,
                                  outputFolder: folder)
         try createFolder(absolute(folder + "/obj"))
-        let statePath = absolute(folder + "/state.json")
+        let statePath = absolute(folder + "/state")
         var state = BuildState.load(statePath)
         var hasher = FileHasher(entries: state.files)
         var session = StepSession(builder: self, state: state, hasher: hasher)
@@ -210,7 +210,7 @@ public final class Builder: Sendable {
         inputs.formUnion(state.steps.values.flatMap(\.dependencies).map(absolute))
         if let script = manifest.linkerScript { inputs.insert(absolute(script)) }
         inputs.formUnion([toolchain.cc, toolchain.objcopy] + [toolchain.cxx, toolchain.swiftc].compactMap { $0 })
-        let written = Array(report.outputs.values) + [folder + "/state.json", "compile_commands.json"]
+        let written = Array(report.outputs.values) + [folder + "/state", "compile_commands.json"]
         let outputs = Set(written.map(absolute))
         BuildStamp.write(inputs: inputs, outputs: outputs, context: context, report: report, root: root,
                          profile: options.profile)
