@@ -13,6 +13,10 @@ public struct ELFFile: Sendable {
 
     public var segments: [Segment]
 
+    public init(segments: [Segment]) {
+        self.segments = segments
+    }
+
     public init(path: String) throws(BuildError) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .io(path: path, reason: "the file cannot be read")
