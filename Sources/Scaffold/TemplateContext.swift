@@ -44,6 +44,11 @@ enum TemplateContext {
             "sources": sources(language),
         ]
         if let qemu = board.qemu { context["qemu"] = qemu }
+        context["board_support"] = board.core.architecture == .avr
+            ? "the console (USART0) and the LED; startup code and linker script are avr-libc's own for "
+                + "`-mmcu`, which already match the part"
+            : "the linker script (from the memory map), the startup code (vector table, `.data` copy, `.bss` "
+                + "zeroing, stack at the top of RAM), the console and the LED"
         if board.core.architecture != .avr { context["linker_script"] = "board/linker.ld" }
         switch (board.console.kind, board.core.architecture) {
         case (.semihosting, _): context["semihosting"] = true
@@ -112,9 +117,11 @@ enum TemplateContext {
     static func notes(_ board: Board) -> [String] {
         var notes: [String] = []
         if board.chip.id == "rp2040" {
-            notes.append("The RP2040 boot ROM runs a 256-byte second stage (boot2) from the start of flash before "
-                + "the application; atelier does not generate boot2 yet, so this image links at 0x10000000 and "
-                + "needs a boot2 prepended (for example from the pico-sdk) before it boots from flash.")
+            notes.append("Not yet bootable from flash: the RP2040 boot ROM expects a 256-byte second stage (boot2) "
+                + "at 0x10000000, which sets up the QSPI flash, and the application after it at 0x10000100. "
+                + "atelier does not generate boot2 yet, so this image links its vector table at 0x10000000; "
+                + "loaded through SWD by a debugger it runs, and for flash boot it needs the pico-sdk's boot2 "
+                + "and a flash origin moved to 0x10000100.")
         }
         if board.chip.compiler.swiftTarget?.hasPrefix("armv6m") == true, board.core == .cortexM3 {
             notes.append("Embedded Swift code is compiled for armv6m (this Swift ships no armv7m stdlib); "
