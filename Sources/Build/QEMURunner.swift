@@ -106,7 +106,7 @@ public struct QEMURunner: Sendable {
             }
             if let outcome = judge(all) {
                 verdict.withLock { if $0 == nil { $0 = outcome } }
-                if process.isRunning { process.terminate() }
+                finished.signal()
             }
         }
         do {
@@ -115,15 +115,12 @@ public struct QEMURunner: Sendable {
             throw .spawnFailed(tool: executable, reason: error.localizedDescription)
         }
         let deadline = DispatchTime.now() + expectations.timeout
-        if finished.wait(timeout: deadline) == .timedOut {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            pipe.fileHandleForReading.readabilityHandler = nil
-            if let outcome = verdict.withLock({ $0 }) { return outcome }
-            return .timedOut(seconds: expectations.timeout)
-        }
+        let waited = finished.wait(timeout: deadline)
+        if process.isRunning { Self.stop(process) }
         process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
         if let outcome = verdict.withLock({ $0 }) { return outcome }
+        if waited == .timedOut { return .timedOut(seconds: expectations.timeout) }
         let status = process.terminationStatus
         let stderr = String(decoding: diagnostics.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if status != 0, !stderr.isEmpty, text.withLock({ $0.isEmpty }) {
@@ -134,5 +131,15 @@ public struct QEMURunner: Sendable {
             return .failed("QEMU exited (status \(status)) before the output matched --expect")
         }
         return status == 0 ? .passed : .failed("the firmware exited with a failure status (QEMU status \(status))")
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds: a QEMU started from here has been seen to ignore SIGTERM
+    /// while its guest spins (the blinky loop), and a run must never hang past its timeout.
+    static func stop(_ process: Process) {
+        process.terminate()
+        for _ in 0..<100 where process.isRunning {
+            usleep(20_000)
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }

@@ -69,6 +69,23 @@ struct CLITests {
         #expect(try build()["spawned"] as? Int == 0)
     }
 
+    @Test func runTimesOutWithThreeAndFailsWithOne() throws {
+        let folder = try TestSupport.temporaryFolder("cli-timeout")
+        let blinky = folder + "/blinky"
+        #expect(try TestSupport.atelier(["new", blinky, "--board", "mps2-an386", "--template", "blinky"], in: folder)
+            .status == 0)
+        let silent = try TestSupport.atelier(["run", "--qemu", "--expect", "never printed", "--timeout", "2"],
+                                             in: blinky)
+        #expect(silent.status == 3, "\(silent.output)")
+        #expect(silent.output.contains("no verdict within 2s"))
+
+        let hello = folder + "/hello"
+        #expect(try TestSupport.atelier(["new", hello, "--board", "mps2-an386"], in: folder).status == 0)
+        let failed = try TestSupport.atelier(["run", "--qemu", "--fail", "Hello", "--timeout", "20"], in: hello)
+        #expect(failed.status == 1, "\(failed.output)")
+        #expect(failed.output.contains("matched --fail"))
+    }
+
     @Test func runOnABoardWithoutQEMUExitsTwo() throws {
         let folder = try TestSupport.temporaryFolder("cli-noqemu")
         let project = folder + "/p"

@@ -30,7 +30,7 @@ extension Atelier {
                 throw BuildError.noQEMUMachine(board: builder.board.id, boardsWithQEMU: boards)
             }
             let runner = try QEMURunner()
-            let report = try builder.build(project.buildOptions)
+            let report = try project.build(global)
             if !report.upToDate { BuildOutput.print(report, verbose: false) }
             let elf = (builder.root as NSString).appendingPathComponent(report.outputs["elf"] ?? "")
             FileHandle.standardError.write(Data("running on qemu \(machine) (timeout \(Int(timeout))s)\n".utf8))
