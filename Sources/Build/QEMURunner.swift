@@ -133,11 +133,12 @@ public struct QEMURunner: Sendable {
         return status == 0 ? .passed : .failed("the firmware exited with a failure status (QEMU status \(status))")
     }
 
-    /// SIGTERM, then SIGKILL after two seconds: a QEMU started from here has been seen to ignore SIGTERM
-    /// while its guest spins (the blinky loop), and a run must never hang past its timeout.
+    /// SIGTERM, then SIGKILL after half a second: a QEMU started from here has been seen to ignore SIGTERM
+    /// while its guest spins (the blinky loop), and a run must never hang past its timeout. QEMU holds no
+    /// state worth a graceful exit.
     static func stop(_ process: Process) {
         process.terminate()
-        for _ in 0..<100 where process.isRunning {
+        for _ in 0..<25 where process.isRunning {
             usleep(20_000)
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
