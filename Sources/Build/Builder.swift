@@ -158,7 +158,9 @@ public final class Builder: Sendable {
             session.state.compileCommandsKey = databaseKey
         }
 
-        let dirty = try session.dirtySteps(steps)
+        // The whole-module Swift compile is the longest step by far: start it first, so the C files fill the
+        // other jobs around it instead of waiting in front of it.
+        let dirty = try session.dirtySteps(steps).sorted { $0.name == "swift" && $1.name != "swift" }
         let results = try run(dirty, jobs: options.jobs)
         var warnings = ""
         for (step, result) in zip(dirty, results) {
