@@ -26,6 +26,7 @@ struct BlinkyBuildTests {
     @Test(arguments: cases)
     func blinkyBuilds(_ testCase: Case) throws {
         let (root, builder) = try TestSupport.project(testCase.board, testCase.language, .blinky)
+        defer { TestSupport.remove(root) }
         let report = try builder.build(BuildOptions(jobs: 2))
         for output in ["elf", "bin", "hex", "map"] {
             #expect(FileManager.default.fileExists(atPath: root + "/" + (report.outputs[output] ?? "")))

@@ -28,6 +28,7 @@ struct QEMURunTests {
     @Test(arguments: cases)
     func buildsAndRuns(_ testCase: Case) throws {
         let (root, builder) = try TestSupport.project(testCase.board, testCase.language, testCase.template)
+        defer { TestSupport.remove(root) }
         let report = try builder.build(BuildOptions(jobs: 2))
         let machine = try #require(builder.board.qemu)
         let expected = testCase.template == .hello ? "Hello from \(testCase.board)" : "unit-test: 5 passed, 0 failed"
@@ -39,6 +40,7 @@ struct QEMURunTests {
 
     @Test func failedUnitTestSummaryFailsTheRun() throws {
         let (root, builder) = try TestSupport.project("lm3s6965evb", .c, .unitTest)
+        defer { TestSupport.remove(root) }
         let main = root + "/src/main.c"
         let source = try String(contentsOfFile: main, encoding: .utf8)
         try source.replacingOccurrences(of: "CHECK(add(2, 3) == 5);", with: "CHECK(add(2, 3) == 6);")

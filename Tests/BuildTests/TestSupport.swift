@@ -49,6 +49,11 @@ extension TestSupport {
         return (root, try Builder(root: root, manifest: manifest, board: board))
     }
 
+    /// Removes a test's project folder: builds leave a few MB each.
+    static func remove(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
     /// The `atelier` executable of this build: the newest in any scratch folder of the package.
     static var atelierExecutable: String? {
         let manager = FileManager.default
