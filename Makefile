@@ -7,7 +7,7 @@ ATELIER := .build/debug/atelier
 APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
 	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake python3
+	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake time
 
 .PHONY: deps build test demo boards-table bench clean
 
@@ -39,11 +39,18 @@ demo: build
 boards-table: build
 	$(ATELIER) boards list --update-readme README.md
 
-# atelier build against CMake + Ninja on a generated 50-file C project; writes BENCHMARKS.md.
-# The static Swift runtime halves atelier's start-up time, which is most of a no-op build.
+# Every benchmark runs atelier and the peer it must beat side by side in one run; each writes its section under
+# Benchmarks/results/ and BENCHMARKS.md is their concatenation. The static Swift runtime halves atelier's start-up,
+# which is most of a no-op build.
 bench: deps
 	swift build -c release --static-swift-stdlib --product atelier $(SWIFT_BUILD_FLAGS)
-	python3 Benchmarks/bench.py .build/release/atelier --runs 7 --out BENCHMARKS.md
+	swift build -c release --product atelier-rig $(SWIFT_BUILD_FLAGS)
+	mkdir -p Benchmarks/results
+	python3 Benchmarks/bench.py .build/release/atelier --runs 7 --out Benchmarks/results/build.md
+	python3 Benchmarks/flash_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/flash-dfuse.md
+	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
+		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 
 clean:
 	rm -rf .build .atelier

@@ -177,7 +177,7 @@ def main():
     minimums = {name: {k: min(v) for k, v in r.items()} for name, r in results.items()}
     goals = {"full": 1.1, "noop": 1.5, "one file": None}
     lines = [
-        "# Benchmarks",
+        "## Building: atelier against CMake + Ninja",
         "",
         f"`make bench` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores): a generated "
         f"{FILES}-file C project for `{BOARD}` (arm-none-eabi-gcc, the same flags, 2 jobs), built by `atelier build` "
