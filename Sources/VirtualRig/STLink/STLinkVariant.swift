@@ -40,8 +40,15 @@ public enum STLinkVariant: String, Sendable, CaseIterable {
         }
     }
 
-    /// The GET_VERSION word, big-endian on the wire: [15:12] major 2, [11:6] JTAG/SWD "J" 37, [5:0] SWIM "S" 7,
-    /// i.e. V2J37S7 = 0x2947. J37 takes both hosts' newest API v2 paths (GETLASTRWSTATUS2, 16-bit memory
-    /// access, INIT_AP; `stlink.md` section 7).
-    static let versionWord: UInt16 = 2 << 12 | 37 << 6 | 7
+    /// The GET_VERSION word, big-endian on the wire: [15:12] major 2, [11:6] JTAG/SWD "J" 37, [5:0] SWIM "S" 7 on
+    /// a V2 (V2J37S7 = 0x2947). J37 takes both hosts' newest API v2 paths (GETLASTRWSTATUS2, 16-bit memory
+    /// access, INIT_AP; `stlink.md` section 7). On V2-1 PIDs the low field is the mass-storage version, and
+    /// OpenOCD takes J >= 25 with a low field of 7 to 12 for an STM8 (SWIM-only) build and refuses SWD: the
+    /// Nucleo firmware's V2J37M26 is what it expects.
+    var versionWord: UInt16 {
+        switch self {
+        case .v2: return 2 << 12 | 37 << 6 | 7
+        case .v21: return 2 << 12 | 37 << 6 | 26
+        }
+    }
 }

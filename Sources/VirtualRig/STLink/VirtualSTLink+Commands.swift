@@ -14,11 +14,13 @@ extension VirtualSTLink {
         switch block[0] {
         case STLinkCommand.getVersion:
             // Section 3: version word big-endian, then VID and PID little-endian.
-            let word = STLinkVariant.versionWord
+            let word = variant.versionWord
             return .reply([UInt8(word >> 8), UInt8(word & 0xFF)] + Self.le16(STLinkVariant.vendorID)
                 + Self.le16(variant.productID))
         case STLinkCommand.getVersionEx:
-            return .reply([2, 7, 37, 0, 0, 0, 0, 0] + Self.le16(STLinkVariant.vendorID) + Self.le16(variant.productID))
+            // Section 3: major, SWIM, JTAG/SWD, MSD, bridge, three unused bytes, VID, PID.
+            let low = UInt8(variant.versionWord & 0x3F)
+            return .reply([2, variant == .v2 ? low : 0, 37, variant == .v21 ? low : 0, 0, 0, 0, 0] + Self.le16(STLinkVariant.vendorID) + Self.le16(variant.productID))
         case STLinkCommand.getCurrentMode:
             return .reply([mode.rawValue, 0])
         case STLinkCommand.dfu:
