@@ -36,6 +36,9 @@ extension VirtualRig {
         guard seconds > 0, !hosts.isEmpty else { return }
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, !hosts.allSatisfy(\.hasStopped) {
+            // The events have gone to `onEvent`; a blinky left running would otherwise grow the chip's record
+            // by thousands of events a second.
+            for device in hosts { device.chip.clearEvents() }
             Thread.sleep(forTimeInterval: min(0.02, max(0, deadline.timeIntervalSinceNow)))
         }
     }

@@ -54,7 +54,8 @@ extension AtelierRig {
             let sink = try consoleSink()
             let log = ChipEventLog()
             let status = try rig.run(command, forwardSignals: true, runFor: runFor) { device, event in
-                if let text = log.text(for: event, board: (device.server.model as? ChipHostingDevice)?.chip.board) { sink.write(Data(text.utf8)) }
+                let board = (device.server.model as? ChipHostingDevice)?.chip.board
+                if let text = log.text(for: event, board: board) { sink.write(Data(text.utf8)) }
             }
             throw ExitCode(status)
         }
