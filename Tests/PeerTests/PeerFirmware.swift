@@ -65,6 +65,18 @@ enum PeerFirmware {
         }
         """
 
+    /// Writes a line to the bluepill's USART1 data register (0x40013804) and idles.
+    static let uartHelloSource = """
+        #include <stdint.h>
+        void reset(void);
+        __attribute__((section(".vectors"), used)) const void *vectors[] = { (void *)0x20005000, (void *)reset };
+        void reset(void) {
+            volatile uint32_t *data = (volatile uint32_t *)0x40013804;
+            for (const char *c = "hello over the UART\\n"; *c; c++) *data = (uint8_t)*c;
+            for (;;) {}
+        }
+        """
+
     /// Compiles `source` (C, or assembler with `fileExtension` "s") for `cpu` linked at the STM32 flash base;
     /// writes NAME.elf and NAME.bin into `folder`.
     @discardableResult

@@ -166,6 +166,15 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 8)
     }
 
+    @Test func uartOutputReachesTheConsoleFile() throws {
+        try PeerFirmware.build(PeerFirmware.uartHelloSource, name: "uart", in: folder)
+        let console = folder.appendingPathComponent("uart.txt").path
+        let flashed = try rig("stlink:bluepill", runFor: 1, console: console,
+                              ["st-flash", "--reset", "write", "uart.bin", "0x8000000"])
+        #expect(flashed.status == 0, "\(flashed.output)")
+        #expect(try String(contentsOfFile: console, encoding: .utf8).contains("hello over the UART\n"))
+    }
+
     @Test func stlinkV21OnANucleo() throws {
         let probe = try rig("stlink-v21:nucleo-f401re", ["st-info", "--probe"])
         #expect(probe.status == 0, "\(probe.output)")
