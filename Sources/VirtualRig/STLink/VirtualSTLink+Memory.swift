@@ -16,8 +16,9 @@ extension VirtualSTLink {
             recordFault(error, at: address)
             // Keep what could be read before the faulting address, as the probe returns its buffer as it stood.
             if case ChipError.busFault(let at) = error, at > address,
-               command != STLinkDebugCommand.readMem32NoIncrement, let prefix = try? chip.readMemory(address, count: Int(at - address),
-                                                accessWidth: Self.accessWidth(command)) {
+               command != STLinkDebugCommand.readMem32NoIncrement,
+               let prefix = try? chip.readMemory(address, count: Int(at - address),
+                                                 accessWidth: Self.accessWidth(command)) {
                 bytes = prefix
             }
         }
