@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 SWIFT_BUILD_FLAGS ?=
 ATELIER := .build/debug/atelier
+RIG := .build/debug/atelier-rig
 
 # Debian packages the build, the tests and the demo need (cross-compilers, peers as judges, emulators).
 APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
@@ -32,8 +33,13 @@ demo: build
 	echo; echo "== atelier new $$demo --board netduinoplus2 --lang swift --template hello"; \
 	$(ATELIER) new $$demo --board netduinoplus2 --lang swift --template hello && \
 	echo && echo "== atelier build" && (cd $$demo && $(CURDIR)/$(ATELIER) build) && \
+	echo && echo "== atelier image convert firmware.elf firmware.hex, then atelier image info firmware.hex" && \
+	(cd $$demo/.atelier/build/netduinoplus2/debug && $(CURDIR)/$(ATELIER) image convert firmware.elf demo.hex --force && \
+		$(CURDIR)/$(ATELIER) image info demo.hex --board netduinoplus2) && \
 	echo && echo "== atelier run --qemu --expect 'Hello from netduinoplus2'" && \
-	(cd $$demo && $(CURDIR)/$(ATELIER) run --qemu --expect 'Hello from netduinoplus2' --timeout 30)
+	(cd $$demo && $(CURDIR)/$(ATELIER) run --qemu --expect 'Hello from netduinoplus2' --timeout 30) && \
+	echo && echo "== atelier-rig exec --device dfuse:netduinoplus2 -- atelier flash   (the virtual ROM bootloader)" && \
+	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --device dfuse:netduinoplus2 -- $(CURDIR)/$(ATELIER) flash)
 
 # Regenerates the boards table in README.md from Boards/ (a test fails when it is stale).
 boards-table: build
