@@ -21,6 +21,8 @@ typedef struct {
     rig_device_callbacks callbacks;
     UMockdevIoctlBase *handler;
     GList *urbs;
+    // Set once a callback answers RIG_NODEV: the device has been unplugged for the rest of the run.
+    gboolean gone;
 } rig_device;
 
 void rig_urb_free(rig_urb *urb);

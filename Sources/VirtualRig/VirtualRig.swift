@@ -96,7 +96,7 @@ public final class VirtualRig {
         self.clock = clock
         var layout = try BusLayout(specs: entries.map(\.spec))
         devices = entries.map { entry in
-            let server = USBDeviceServer(model: entry.model, clock: clock)
+            let server = USBDeviceServer(model: entry.model, clock: clock, faults: entry.spec.faults)
             let location = layout.place(entry.spec)
             let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
             return Attached(spec: entry.spec, serial: entry.serial, record: record, server: server)

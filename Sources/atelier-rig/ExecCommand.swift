@@ -10,13 +10,36 @@ extension AtelierRig {
             discussion: """
                 Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's.
                 Example: atelier-rig exec --device dfuse:stm32f4-discovery --time-scale 0 -- dfu-util -l
+
+                Faults (--fault SPEC for every device, or :fault=SPEC[,SPEC...] on one --device):
+                  unplug-after=N       the device leaves the bus once N data bytes have moved; every later
+                                       request fails with ENODEV, as after a real unplug
+                  stall, stall-after=N the first request after N bytes is STALLed (EPIPE); repeat the fault
+                                       to stall more than one request
+                  timeout, timeout-after=N
+                                       requests after N bytes are never answered: the host's timeout fires
+                  bitflip-readback[=ADDR]
+                                       UPLOAD data has bit 0 flipped at ADDR (default: the first byte read);
+                                       the flash itself holds the right bytes
+                  write-protect=SECTOR|0xADDR
+                                       a write-protected sector (index, or an address inside it). DfuSe as
+                                       AN2662/AN3156 say: erase answers OK and changes nothing, a write fails
+                                       errTARGET. Plain DFU: a download reaching it fails errWRITE
+                N counts the data bytes of class/vendor control requests and bulk transfers (not enumeration),
+                e.g. 16384, 16K or 0x4000. Example:
+                  atelier-rig exec --device dfuse:stm32f4-discovery --fault unplug-after=16K -- atelier flash ...
                 """
         )
 
         @Option(name: .customLong("device"),
-                help: ArgumentHelp("KIND:BOARD[:serial=S][:port=BUS-PORT], repeatable. Kinds: "
+                help: ArgumentHelp("KIND:BOARD[:serial=S][:port=BUS-PORT][:fault=SPEC,...], repeatable. Kinds: "
                     + VirtualDeviceRegistry.kinds.joined(separator: ", ") + "."))
         var devices: [String] = []
+
+        @Option(name: .customLong("fault"),
+                help: ArgumentHelp("Inject a fault into every device (repeatable): " + FaultSpec.syntax
+                    + ". See below.", valueName: "spec"))
+        var faults: [String] = []
 
         @Option(help: "Keep each device's flash in this folder between runs.")
         var state: String?
@@ -37,7 +60,12 @@ extension AtelierRig {
         }
 
         func run() throws {
-            let specs = try devices.map(DeviceSpec.init(parsing:))
+            let extra = try faults.map(FaultSpec.init(parsing:))
+            let specs = try devices.map { text in
+                var spec = try DeviceSpec(parsing: text)
+                spec.faults += extra
+                return spec
+            }
             let rig = try VirtualRig(specs: specs, catalog: try loadCatalog(),
                                      options: .init(timeScale: timeScale, stateDirectory: state))
             let status = try rig.run(command, forwardSignals: true)
