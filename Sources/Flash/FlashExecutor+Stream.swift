@@ -35,7 +35,8 @@ extension FlashExecutor {
                 let bytes: [UInt8]
                 do { bytes = try source.read(piece) } catch { throw .sourceFailed(piece, underlying: error) }
                 guard bytes.count == piece.count else {
-                    throw .sourceFailed(piece, underlying: FlashSourceShortRead(expected: piece.count, got: bytes.count))
+                    let short = FlashSourceShortRead(expected: piece.count, got: bytes.count)
+                    throw .sourceFailed(piece, underlying: short)
                 }
                 let offset = Int(piece.lowerBound - base)
                 wanted.replaceSubrange(offset..<(offset + bytes.count), with: bytes)

@@ -18,8 +18,8 @@ final class FlashProgress {
     func handle(_ event: FlashEvent) {
         // A retry is news in every style: the user should know the device stalled, and that it was verified.
         if case .retrying(let operation, let address, let reason) = event, style != .json {
-            write((style == .bar ? "\r\u{1B}[K" : "") + "retrying \(operation) at \(hex(address)) once, then verifying: "
-                + "\(reason)\n")
+            let clear = style == .bar ? "\r\u{1B}[K" : ""
+            write(clear + "retrying \(operation) at \(hex(address)) once, then verifying: \(reason)\n")
             return
         }
         switch style {
