@@ -45,8 +45,12 @@ let package = Package(
         ),
         // C glue for the GObject signal and usbdevfs URB plumbing; device behaviour stays in Swift.
         .target(name: "CUMockdevShim", dependencies: ["CUMockdev"]),
+        // Unicorn runs the emulated Cortex-M cores of the virtual rig's chips (Debian libunicorn-dev). No pkgConfig on
+        // purpose: its -lunicorn would put libunicorn's private GLib copy ahead of the real GLib that umockdev uses,
+        // in the global symbol scope, and crash the rig; shim.h loads libunicorn.so.2 with dlopen instead.
+        .systemLibrary(name: "CUnicorn", providers: [.apt(["libunicorn-dev"])]),
         .target(
-            name: "VirtualRig", dependencies: ["CUMockdev", "CUMockdevShim", "BoardCatalog"],
+            name: "VirtualRig", dependencies: ["CUMockdev", "CUMockdevShim", "CUnicorn", "BoardCatalog"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(

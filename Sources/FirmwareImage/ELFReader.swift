@@ -95,6 +95,12 @@ public enum ELFReader {
 }
 
 extension ELFReader {
+    /// `e_machine` and `e_flags` of a file `read` accepted.
+    static func identity(_ source: any ByteSource) throws(FirmwareImageError) -> ELFWriter.Options {
+        let header = LittleEndian(bytes: try source.readExactly(at: 0, count: headerSize, what: "the ELF header"))
+        return ELFWriter.Options(machine: header.u16(18), flags: header.u32(36))
+    }
+
     /// The file ranges of sections that hold loadable bytes: `SHF_ALLOC`, not `SHT_NOBITS` or `SHT_NULL`, not empty.
     static func contentSections(
         _ source: any ByteSource, header: LittleEndian

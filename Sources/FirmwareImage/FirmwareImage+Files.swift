@@ -17,7 +17,8 @@ extension FirmwareImage {
         }
         switch format {
         case .elf:
-            return ImageFile(image: try ELFReader.read(source), format: format)
+            let image = try ELFReader.read(source)
+            return ImageFile(image: image, format: format, elf: try ELFReader.identity(source))
         case .hex:
             return ImageFile(image: try IntelHex.read(source), format: format)
         case .srec:

@@ -49,7 +49,8 @@ public struct FirmwareImage: Hashable, Sendable {
                 throw .overlappingSegments(previous, segment.range)
             }
             lastInput = segment.range
-            if let last = result.last, last.end == segment.address {
+            // Not `if let last = result.last`: a second reference to its bytes would make the append copy them.
+            if result.last?.end == segment.address {
                 result[result.count - 1].bytes.append(contentsOf: segment.bytes)
             } else {
                 result.append(segment)
@@ -89,12 +90,7 @@ public struct FirmwareImage: Hashable, Sendable {
     /// on which value sits at which address, never on the file format or how it split its records. Addresses are
     /// included so that the same bytes linked for another location give another digest. The entry point is not
     /// hashed: it changes nothing that is written to the chip.
-    public var sha256: String {
-        sha256Digest.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
-    }
+    public var sha256: String { lowercaseHex(sha256Digest) }
 
     /// The 32 raw bytes of `sha256`.
     public var sha256Digest: [UInt8] {
@@ -204,4 +200,12 @@ func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
 
 func littleEndianBytes(_ value: UInt64) -> [UInt8] {
     (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+}
+
+/// Bytes as lowercase hex digits, two per byte: how digests are printed.
+func lowercaseHex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    bytes.map { byte in
+        let digits = String(byte, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
+    }.joined()
 }

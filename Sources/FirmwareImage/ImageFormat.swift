@@ -84,10 +84,13 @@ public struct ImageFile: Hashable, Sendable {
     public var format: ImageFormat
     /// The UF2 family id the blocks carry, for UF2 files.
     public var uf2FamilyID: UInt32?
+    /// The machine and flags of an ELF input, so that writing it back as ELF keeps them.
+    public var elf: ELFWriter.Options?
 
-    public init(image: FirmwareImage, format: ImageFormat, uf2FamilyID: UInt32? = nil) {
+    public init(image: FirmwareImage, format: ImageFormat, uf2FamilyID: UInt32? = nil, elf: ELFWriter.Options? = nil) {
         self.image = image
         self.format = format
         self.uf2FamilyID = uf2FamilyID
+        self.elf = elf
     }
 }

@@ -48,10 +48,11 @@ public enum IntelHex {
         try output.write(record(.endOfFile, offset: 0, data: []))
     }
 
-    static func record(_ type: RecordType, offset: UInt16, data: [UInt8]) -> String {
+    /// One record as ASCII bytes, line end included.
+    static func record(_ type: RecordType, offset: UInt16, data: [UInt8]) -> [UInt8] {
         let bytes = [UInt8(data.count), UInt8(offset >> 8), UInt8(offset & 0xFF), type.rawValue] + data
         let sum = bytes.reduce(UInt8(0)) { $0 &+ $1 }
-        return ":" + (bytes + [0 &- sum]).map(HexText.byte).joined() + "\n"
+        return HexText.line(prefix: [UInt8(ascii: ":")], bytes: bytes + [0 &- sum])
     }
 }
 

@@ -107,9 +107,10 @@ public enum SRecord {
         try output.write(record(10 - dataType, address: image.entry ?? 0, addressLength: addressLength, data: []))
     }
 
-    static func record(_ type: UInt8, address: UInt64, addressLength: Int, data: [UInt8]) -> String {
+    /// One record as ASCII bytes, line end included.
+    static func record(_ type: UInt8, address: UInt64, addressLength: Int, data: [UInt8]) -> [UInt8] {
         let body = [UInt8(addressLength + data.count + 1)] + bigEndian(address, count: addressLength) + data
         let checksum = ~body.reduce(UInt8(0)) { $0 &+ $1 }
-        return "S\(type)" + (body + [checksum]).map(HexText.byte).joined() + "\n"
+        return HexText.line(prefix: [UInt8(ascii: "S"), UInt8(ascii: "0") + type], bytes: body + [checksum])
     }
 }

@@ -8,7 +8,9 @@ struct SegmentBuilder {
 
     mutating func append(_ bytes: some Collection<UInt8>, at address: UInt64) {
         guard !bytes.isEmpty else { return }
-        if let last = segments.last, last.end == address {
+        // Compare the end only: binding `segments.last` would hold a second reference to its bytes and make the
+        // append below copy the whole segment every time.
+        if segments.last?.end == address {
             segments[segments.count - 1].bytes.append(contentsOf: bytes)
         } else {
             segments.append(Segment(address: address, bytes: Array(bytes)))
@@ -19,63 +21,3 @@ struct SegmentBuilder {
         try FirmwareImage(segments: segments, entry: entry)
     }
 }
-
-/// Decoding of the hex-digit text that Intel HEX and S-records share.
-enum HexText {
-    /// The bytes that pairs of hex digits spell, or an error naming the first bad character and its column.
-    /// `columnOffset` is the 1-based column of `text`'s first character in its line.
-    static func decode(
-        _ text: ArraySlice<UInt8>, file: String, line: Int, columnOffset: Int
-    ) throws(FirmwareImageError) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(text.count / 2)
-        var high: UInt8?
-        for (index, character) in text.enumerated() {
-            guard let value = digit(character) else {
-                throw .syntax(file: file, line: line,
-                              message: "\(quoted(character)) at column \(columnOffset + index) is not a hex digit")
-            }
-            if let pending = high {
-                result.append(pending << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
-        }
-        guard high == nil else {
-            throw .syntax(file: file, line: line,
-                          message: "odd number of hex digits (\(text.count)); the record is cut short or has a stray "
-                            + "character")
-        }
-        return result
-    }
-
-    static func digit(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        default: nil
-        }
-    }
-
-    /// A character for a message: printable ASCII in quotes, anything else as its byte value.
-    static func quoted(_ character: UInt8) -> String {
-        (0x21...0x7E).contains(character) ? "'\(Character(Unicode.Scalar(character)))'" : "byte \(hexByte(character))"
-    }
-
-    /// A line without trailing spaces and tabs, which some editors leave behind.
-    static func trimmed(_ line: [UInt8]) -> ArraySlice<UInt8> {
-        var end = line.count
-        while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0D { end -= 1 }
-        return line[..<end]
-    }
-
-    /// Two uppercase hex digits, for writing records.
-    static func byte(_ value: UInt8) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return digits.count == 1 ? "0" + digits : digits
-    }
-}
-
-func hexByte(_ value: UInt8) -> String { "0x" + HexText.byte(value) }

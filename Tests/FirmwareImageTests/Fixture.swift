@@ -8,6 +8,16 @@ import Foundation
 struct Fixture: Sendable {
     static let shared: Result<Fixture, FixtureError> = Result { () throws(FixtureError) in try Fixture.build() }
 
+    /// The same program linked at address 0 with a 70,001-byte table from 0x11001: below 1 MiB objcopy writes
+    /// HEX with extended segment addresses (type 02) and a start segment address (type 03), and the table's data
+    /// crosses 64 KiB boundaries.
+    static let low: Result<Fixture, FixtureError> = Result { () throws(FixtureError) in
+        try Fixture.build(flash: 0, configAddress: 0x11001, extraSource: """
+            __attribute__((section(".config"), used))
+            const unsigned char table[70001] = { 1, 2, 3, [70000] = 9 };
+            """)
+    }
+
     let directory: URL
     let elf: String
 
@@ -28,28 +38,36 @@ struct Fixture: Sendable {
         }
         """
 
-    static let linkerScript = """
-        MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 64K
+    static func linkerScript(flash: UInt64, configAddress: UInt64) -> String {
+        """
+        MEMORY { FLASH (rx) : ORIGIN = \(hex(flash)), LENGTH = 256K
                  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }
         ENTRY(Reset_Handler)
         _estack = ORIGIN(RAM) + LENGTH(RAM);
         SECTIONS {
           .text : { KEEP(*(.isr_vector)) *(.text*) *(.rodata*) } > FLASH
-          .config 0x08001000 : { KEEP(*(.config)) } > FLASH
+          .config \(hex(configAddress)) : { KEEP(*(.config)) } > FLASH
           .data : { _sdata = .; *(.data*) _edata = .; } > RAM AT > FLASH
           _sidata = LOADADDR(.data);
           .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM
           /DISCARD/ : { *(.ARM.exidx*) *(.comment) }
         }
         """
+    }
 
-    static func build() throws(FixtureError) -> Fixture {
+    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+    static func build(
+        flash: UInt64 = 0x0800_0000, configAddress: UInt64 = 0x0800_1000, extraSource: String = ""
+    ) throws(FixtureError) -> Fixture {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("atelier-image-tests-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try source.write(to: directory.appendingPathComponent("fw.c"), atomically: true, encoding: .utf8)
-            try linkerScript.write(to: directory.appendingPathComponent("fw.ld"), atomically: true, encoding: .utf8)
+            try (source + "\n" + extraSource).write(to: directory.appendingPathComponent("fw.c"), atomically: true,
+                                                    encoding: .utf8)
+            try linkerScript(flash: flash, configAddress: configAddress)
+                .write(to: directory.appendingPathComponent("fw.ld"), atomically: true, encoding: .utf8)
         } catch {
             throw FixtureError(message: "cannot write the fixture sources: \(error)")
         }

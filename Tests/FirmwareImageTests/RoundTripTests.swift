@@ -57,6 +57,24 @@ import Testing
         #expect(read.image.sha256 == image.sha256)
     }
 
+    @Test func objcopyBelow1MiBUsesSegmentAddressesAndStillReadsLikeTheELF() throws {
+        let low = try Fixture.low.get()
+        let elf = try FirmwareImage.read(path: low.elf).image
+        #expect(elf.segments.map(\.address) == [0, 0x11001])
+        #expect((elf.segments.last?.count ?? 0) >= 70001 + 16 + 7)
+        let hexPath = try low.objcopy("ihex", to: "fw.hex")
+        let hexText = String(decoding: try low.bytes(hexPath), as: UTF8.self)
+        // The premise: objcopy chose type 02 and 03 records here, and no type 04 or 05.
+        #expect(hexText.contains(":020000021000EC") && hexText.contains(":04000003"))
+        #expect(!hexText.contains(":02000004") && !hexText.contains(":04000005"))
+        for path in [hexPath, try low.objcopy("srec", to: "fw.srec")] {
+            let read = try FirmwareImage.read(path: path).image
+            #expect(read == elf)
+        }
+        let bin = try low.bytes(try low.objcopy("binary", to: "fw.bin"))
+        #expect(try elf.encoded(as: .bin) == bin)
+    }
+
     @Test func binEqualsObjcopyByteForByte() throws {
         let expected = try fixture.bytes(try fixture.objcopy("binary", to: "objcopy.bin"))
         let output = fixture.path("atelier.bin")
@@ -78,6 +96,18 @@ import Testing
         #expect(try fixture.bytes(fixture.path("again.bin")) == original)
         let back = try FirmwareImage.read(path: output).image
         #expect(back == image)
+    }
+
+    @Test func elfToELFKeepsMachineAndFlags() throws {
+        let original = try FirmwareImage.read(path: fixture.elf)
+        let identity = try #require(original.elf)
+        #expect(identity.machine == 40)
+        let written = try original.image.encoded(as: .elf, options: WriteOptions(elf: identity))
+        let source = try fixture.bytes(fixture.elf)
+        #expect(written[18..<20] == source[18..<20])
+        #expect(written[36..<40] == source[36..<40])
+        let riscv = try original.image.encoded(as: .elf, options: WriteOptions(elf: .init(machine: 243, flags: 1)))
+        #expect(riscv[18..<20] == [243, 0] && riscv[36..<40] == [1, 0, 0, 0])
     }
 
     @Test func writeRefusesToReplaceWithoutPermission() throws {

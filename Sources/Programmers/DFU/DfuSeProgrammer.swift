@@ -17,23 +17,31 @@ public final class DfuSeProgrammer: FlashTarget {
     public init(transport: DFUTransport, transferSize: Int) {
         self.transport = transport
         self.transferSize = max(1, transferSize)
-        capabilities = FlashCapabilities(maxTransferSize: self.transferSize)
+        // Reads and writes of many blocks share one Set Address (AN3156: block n lands at
+        // (n - 2) x wTransferSize past the pointer), so the core should hand over as much as it can at once.
+        capabilities = FlashCapabilities(maxTransferSize: self.transferSize * 32)
     }
+
+    /// Where the device's state machine was left, when this driver knows; nil forces a GETSTATUS first.
+    private var knownState: DFUState?
 
     // MARK: FlashTarget
 
     public func read(address: UInt64, count: Int) throws -> [UInt8] {
-        try returnToIdle()
+        try prepareForCommand()
         try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: address)), name: "set address \(hex(address))")
         try abortToIdle()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
-        // AN3156: address = (wBlockNum - 2) x wTransferSize + pointer, so every block but the last is full size.
+        // Every block but the last is full size, so block n reads (n - 2) x wTransferSize past the pointer.
         var block: UInt16 = 2
+        knownState = .uploadIdle
         while bytes.count < count {
             let length = min(transferSize, count - bytes.count)
             let part = try transport.controlIn(request: .upload, value: block, length: length)
-            guard part.count == length else { throw DFUError.malformedReply("UPLOAD block \(block)", expected: length, got: part.count) }
+            guard part.count == length else {
+                throw DFUError.malformedReply("UPLOAD block \(block)", expected: length, got: part.count)
+            }
             bytes += part
             block += 1
         }
@@ -42,25 +50,29 @@ public final class DfuSeProgrammer: FlashTarget {
     }
 
     public func erase(sector: Sector) throws {
-        try returnToIdle()
-        try command(DfuSeCommand.eraseSector(at: UInt32(truncatingIfNeeded: sector.start)), name: "erase sector at \(hex(sector.start))")
+        try prepareForCommand()
+        try command(DfuSeCommand.eraseSector(at: UInt32(truncatingIfNeeded: sector.start)),
+                    name: "erase sector at \(hex(sector.start))")
     }
 
     public func massErase() throws {
-        try returnToIdle()
+        try prepareForCommand()
         try command(DfuSeCommand.massErase, name: "mass erase")
     }
 
     public func program(address: UInt64, bytes: [UInt8]) throws {
-        try returnToIdle()
+        try prepareForCommand()
+        try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: address)), name: "set address \(hex(address))")
         var offset = 0
+        var block: UInt16 = 2
         while offset < bytes.count {
             let chunk = Array(bytes[offset..<min(bytes.count, offset + transferSize)])
             let here = address + UInt64(offset)
-            try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: here)), name: "set address \(hex(here))")
-            try transport.controlOut(request: .download, value: 2, data: chunk)
+            knownState = nil
+            try transport.controlOut(request: .download, value: block, data: chunk)
             try waitWhileBusy("write \(chunk.count) bytes at \(hex(here))", until: [.downloadIdle])
             offset += chunk.count
+            block += 1
         }
     }
 
@@ -68,8 +80,9 @@ public final class DfuSeProgrammer: FlashTarget {
 
     /// Starts the application at `address`: a zero-length DNLOAD after pointing at it (AN3156 "Leave DFU mode").
     public func leave(jumpingTo address: UInt64) throws {
-        try returnToIdle()
+        try prepareForCommand()
         try command(DfuSeCommand.setAddress(UInt32(truncatingIfNeeded: address)), name: "set address \(hex(address))")
+        knownState = nil
         try transport.controlOut(request: .download, value: 2, data: [])
         // The device answers dfuMANIFEST and then leaves the bus; a failing status request is expected here.
         _ = try? getStatus()
@@ -77,13 +90,23 @@ public final class DfuSeProgrammer: FlashTarget {
 
     // MARK: State machine
 
+    /// DfuSe commands are accepted in dfuIDLE and dfuDNLOAD-IDLE; anything else is first brought to dfuIDLE.
+    private func prepareForCommand() throws {
+        if knownState == .dfuIdle || knownState == .downloadIdle { return }
+        try returnToIdle()
+    }
+
     /// Brings the device to dfuIDLE from wherever a previous run left it (DFU 1.1 appendix A).
     func returnToIdle() throws {
+        knownState = nil
         for _ in 0..<4 {
             let status = try getStatus()
             switch status.state {
             case .dfuIdle:
-                if status.status == .ok { return }
+                if status.status == .ok {
+                    knownState = .dfuIdle
+                    return
+                }
                 try transport.controlOut(request: .clearStatus, value: 0, data: [])
             case .error:
                 try transport.controlOut(request: .clearStatus, value: 0, data: [])
@@ -99,18 +122,22 @@ public final class DfuSeProgrammer: FlashTarget {
         guard status.state == .dfuIdle, status.status == .ok else {
             throw DFUError.unexpectedState(operation: "return to idle", expected: "dfuIDLE", got: status.state)
         }
+        knownState = .dfuIdle
     }
 
     private func abortToIdle() throws {
+        knownState = nil
         try transport.controlOut(request: .abort, value: 0, data: [])
         let status = try getStatus()
         guard status.state == .dfuIdle else {
             throw DFUError.unexpectedState(operation: "abort", expected: "dfuIDLE", got: status.state)
         }
+        knownState = .dfuIdle
     }
 
     /// A DfuSe command: the device executes it on the first GETSTATUS (which must say busy) and reports on the next.
     private func command(_ bytes: [UInt8], name: String) throws {
+        knownState = nil
         try transport.controlOut(request: .download, value: 0, data: bytes)
         let first = try getStatus()
         guard first.state == .downloadBusy else {
@@ -127,7 +154,10 @@ public final class DfuSeProgrammer: FlashTarget {
             if status.status != .ok || status.state == .error {
                 throw DFUError.deviceError(operation: operation, status: status.status, state: status.state)
             }
-            if states.contains(status.state) { return }
+            if states.contains(status.state) {
+                knownState = status.state
+                return
+            }
             sleep(status.pollTimeout)
         }
         throw DFUError.stuck(operation: operation, polls: maximumPolls)

@@ -35,21 +35,22 @@ extension Atelier {
 
         func run() throws {
             let board = try global.catalog().board(self.board)
-            let firmware = try FirmwareImage.load(image, base: try base.map(Self.address))
+            let firmware = try FlashImage(path: image, base: try base.map(Self.address))
             let options = FlashOptions(verify: !noVerify, full: full, massErase: massErase)
             // Planning first refuses an image that does not fit before any device is touched.
-            let plan = try FlashPlanner(memory: board.memory).plan(firmware.ranges, options: options)
+            let plan = try FlashPlanner(memory: board.memory).plan(firmware.source.ranges, options: options)
             let chosen = try probe.choose(kinds: ProgrammerRegistry.flashableKinds)
             let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
             let progress = FlashProgress(json: json)
             let executor = FlashExecutor(target: programmer.target, events: progress.handle)
             let started = Date()
-            let report = verifyOnly ? try executor.verifyOnly(plan, source: firmware) : try executor.run(plan, source: firmware)
+            let report = verifyOnly
+                ? try executor.verifyOnly(plan, source: firmware.source) : try executor.run(plan, source: firmware.source)
             if reset && !verifyOnly { try programmer.start() }
             let seconds = Date().timeIntervalSince(started)
             if json {
                 try JSONOutput.printLine(FlashSummary(board: board.id, probe: chosen.description, image: image,
-                                                  sha256: firmware.sha256, seconds: seconds, report: report))
+                                                  sha256: try firmware.sha256(), seconds: seconds, report: report))
             } else {
                 print(summaryLine(report, seconds: seconds, probe: chosen.description))
             }
@@ -69,6 +70,26 @@ extension Atelier {
                 throw ValidationError("'\(text)' is not an address; write it as 0x08000000")
             }
             return value
+        }
+    }
+}
+
+/// The image to flash: a raw binary is read from disk a sector at a time, other formats are parsed whole.
+struct FlashImage {
+    let source: FlashSource
+    let sha256: () throws -> String
+
+    init(path: String, base: UInt64?) throws {
+        let prefix = try FileByteSource(path: path).read(at: 0, upTo: 64)
+        if ImageFormat.detect(path: path, prefix: prefix) == .bin {
+            guard let base else { throw FirmwareImageError.needsBaseAddress(path: path) }
+            let file = try BinaryFileImage(path: path, base: base)
+            source = file
+            sha256 = { try file.sha256() }
+        } else {
+            let image = try FirmwareImage.load(path, base: base)
+            source = image
+            sha256 = { image.sha256 }
         }
     }
 }

@@ -142,8 +142,10 @@ extension Atelier.Image {
             let familyID = family.map { UInt32(truncatingIfNeeded: $0.value) } ?? board?.chip.uf2FamilyID
                 ?? loaded.uf2FamilyID
             let name = URL(fileURLWithPath: output).lastPathComponent
+            // An ELF keeps the input ELF's machine, else takes the board's; ARM when neither says.
+            let elf = loaded.elf ?? board.map { Self.elfIdentity($0.core.architecture) } ?? ELFWriter.Options()
             let options = WriteOptions(
-                uf2: UF2.Options(familyID: familyID, pageFill: exactBlocks ? nil : 0x00), srecHeader: name)
+                elf: elf, uf2: UF2.Options(familyID: familyID, pageFill: exactBlocks ? nil : 0x00), srecHeader: name)
             try loaded.image.write(to: output, format: outputFormat, options: options, replacing: force)
             if outputFormat == .uf2, familyID == nil {
                 FileHandle.standardError.write(Data(("warning: \(output) has no UF2 family id; bootloaders that "
@@ -153,6 +155,20 @@ extension Atelier.Image {
             let count = loaded.image.segments.count
             print("wrote \(output) (\(outputFormat.rawValue)): \(loaded.image.totalSize) bytes in \(count) "
                 + "segment\(count == 1 ? "" : "s")\(start), sha256 \(loaded.image.sha256)")
+            if outputFormat == .bin, let span = loaded.image.span, span.count > loaded.image.totalSize {
+                // A BIN has no addresses: say where it starts and how much of it is gap filler.
+                print("  the BIN is \(span.count) bytes, to be loaded at \(hex(span.lowerBound)); "
+                    + "\(UInt64(span.count) - loaded.image.totalSize) bytes of gaps are 0x00")
+            }
+        }
+
+        /// `e_machine` and `e_flags` as each GNU toolchain writes them for the cores atelier knows.
+        static func elfIdentity(_ architecture: Core.Architecture) -> ELFWriter.Options {
+            switch architecture {
+            case .arm: ELFWriter.Options(machine: 40, flags: 0x0500_0000)  // EM_ARM, EABI version 5
+            case .riscv: ELFWriter.Options(machine: 243, flags: 0x1)  // EM_RISCV, EF_RISCV_RVC, soft float
+            case .avr: ELFWriter.Options(machine: 83, flags: 0x5)  // EM_AVR, E_AVR_MACH_AVR5
+            }
         }
     }
 }

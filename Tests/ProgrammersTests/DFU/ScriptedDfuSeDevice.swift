@@ -62,7 +62,8 @@ final class ScriptedDfuSeDevice: DFUTransport {
         } else if block == 0, data.first == DfuSeCommand.erase {
             if data.count == 1 { memory.removeAll() }
         } else if block >= 2 {
-            for (offset, byte) in data.enumerated() { memory[pointer + UInt64(offset)] = byte }
+            let base = UInt64(block - 2) * UInt64(transferSize) + pointer
+            for (offset, byte) in data.enumerated() { memory[base + UInt64(offset)] = byte }
         }
     }
 
