@@ -185,7 +185,8 @@ public struct FlashExecutor {
     func attempt<T>(_ operation: String, at address: @autoclosure () -> UInt64, _ body: () throws -> T)
         throws(FlashError) -> T
     {
-        var stalledBefore = false
+        // Where the first stall hit: the retry starts the operation over, so its own failure may lie earlier.
+        var firstStall: UInt64?
         while true {
             do {
                 return try body()
@@ -193,20 +194,25 @@ public struct FlashExecutor {
                 throw error
             } catch {
                 let kind = (error as? FlashFailureClassifying)?.flashFailureKind ?? .other
-                if kind == .stalled, !stalledBefore {
-                    stalledBefore = true
+                // The programmer may know the exact block; what it wrote of this call before that counts too.
+                let start = address()
+                let exact = (error as? FlashFailureClassifying)?.failedAddress ?? start
+                if kind == .stalled, firstStall == nil {
+                    firstStall = exact
                     state.retries += 1
                     state.retriedInStep = true
-                    events(.retrying(operation: operation, address: address(), reason: "\(error)"))
+                    events(.retrying(operation: operation, address: exact, reason: "\(error)"))
                     continue
                 }
                 switch kind {
                 case .disconnected, .timedOut, .stalled:
+                    let reached = max(exact, firstStall ?? exact)
+                    let partial = operation == "program" && reached > start ? reached - start : 0
                     throw .interrupted(FlashInterruption(
-                        kind: kind, operation: operation, address: address(), bytesWritten: state.written,
-                        changing: state.changing, underlying: error))
+                        kind: kind, operation: operation, address: firstStall ?? exact,
+                        bytesWritten: state.written + partial, changing: state.changing, underlying: error))
                 case .refused, .other:
-                    throw .targetFailed(operation: operation, address: address(), underlying: error)
+                    throw .targetFailed(operation: operation, address: start, underlying: error)
                 }
             }
         }

@@ -16,6 +16,13 @@ public enum FlashFailureKind: Sendable, Equatable {
 
 public protocol FlashFailureClassifying: Error {
     var flashFailureKind: FlashFailureKind { get }
+    /// The address of the transfer that failed, when the programmer knows it more precisely than the core
+    /// (it splits the core's transfers into blocks).
+    var failedAddress: UInt64? { get }
+}
+
+extension FlashFailureClassifying {
+    public var failedAddress: UInt64? { nil }
 }
 
 /// Where a run stood when the device went away, stopped answering or stalled twice: enough for a message that

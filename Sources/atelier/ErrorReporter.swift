@@ -68,6 +68,8 @@ enum ErrorReporter {
         case .deviceError: Report(message: error.description, hint: nil, exitCode: .refused)
         case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
         case .notSupported: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .transferFailed(_, _, let underlying):
+            Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
         case .unexpectedState, .malformedReply, .stuck, .badLayout, .awaitsReset:
             Report(message: error.description, hint: nil, exitCode: .environment)
         }

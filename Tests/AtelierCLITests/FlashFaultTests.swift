@@ -30,7 +30,7 @@ import Testing
         let result = try rig.flash(try rig.image("fw.bin", bytes), faults: ["unplug-after=8K"])
         #expect(result.exitCode == 3)
         expectNoSuccess(result)
-        #expect(result.stderr.contains("the device disappeared during read at 0x08001"), "\(result.stderr)")
+        #expect(result.stderr.contains("the device disappeared during read at 0x08002000"), "\(result.stderr)")
         #expect(result.stderr.contains("after 0 bytes written"))
     }
 

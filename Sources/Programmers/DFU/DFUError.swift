@@ -18,6 +18,8 @@ public enum DFUError: Error, CustomStringConvertible, Equatable {
     case notSupported(String)
     /// A device that is not manifestation tolerant has manifested and answers nothing until it is reset.
     case awaitsReset(operation: String)
+    /// The USB transfer of one block failed (unplug, stall, timeout); `address` is where that block goes.
+    case transferFailed(operation: String, address: UInt64, underlying: USBError)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum DFUError: Error, CustomStringConvertible, Equatable {
                 + "if you are sure"
         case .notSupported(let what):
             "cannot \(what)"
+        case .transferFailed(let operation, _, let underlying):
+            "\(operation): \(underlying)"
         case .awaitsReset(let operation):
             "\(operation): the device has manifested and waits for a USB reset; replug it (or flash with --reset) "
                 + "and run atelier again"
@@ -47,8 +51,27 @@ public enum DFUError: Error, CustomStringConvertible, Equatable {
 extension DFUError: FlashFailureClassifying {
     /// A DFU error status is the device saying no; the rest is a device in a state it should not be in.
     public var flashFailureKind: FlashFailureKind {
-        if case .deviceError = self { return .refused }
-        return .other
+        switch self {
+        case .deviceError: .refused
+        case .transferFailed(_, _, let underlying): underlying.flashFailureKind
+        default: .other
+        }
+    }
+
+    public var failedAddress: UInt64? {
+        if case .transferFailed(_, let address, _) = self { return address }
+        return nil
+    }
+}
+
+extension USBError {
+    /// Runs one block's transfers, naming the block's address when USB fails.
+    static func atBlock<T>(_ operation: String, address: UInt64, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as USBError {
+            throw DFUError.transferFailed(operation: operation, address: address, underlying: error)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import BoardCatalog
 import Flash
 import Foundation
+import USB
 
 /// Plain USB DFU 1.1 (no ST extensions): the device has no addresses and no erase command. A download is one
 /// stream of DNLOAD blocks numbered 0, 1, 2… that the device writes from its own base address, ended by a
@@ -66,7 +67,10 @@ public final class DFUProgrammer: FlashTarget {
         while bytes.count < count {
             if run.buffer.isEmpty {
                 if run.ended { break }
-                let part = try transport.controlIn(request: .upload, value: run.block, length: transferSize)
+                let here = run.next
+                let part = try USBError.atBlock("read \(transferSize) bytes at \(hex(here))", address: here) {
+                    try transport.controlIn(request: .upload, value: run.block, length: transferSize)
+                }
                 run.block &+= 1
                 run.ended = part.count < transferSize
                 run.buffer = part
@@ -107,8 +111,10 @@ public final class DFUProgrammer: FlashTarget {
         while offset < count {
             let chunk = bytes(offset..<min(count, offset + transferSize))
             let name = "download block \(block) (\(chunk.count) bytes at \(hex(base + UInt64(offset))))"
-            try transport.controlOut(request: .download, value: block, data: chunk)
-            try poll(name, until: [.downloadIdle], waiting: [.downloadSync, .downloadBusy])
+            try USBError.atBlock(name, address: base + UInt64(offset)) {
+                try transport.controlOut(request: .download, value: block, data: chunk)
+                try poll(name, until: [.downloadIdle], waiting: [.downloadSync, .downloadBusy])
+            }
             offset += chunk.count
             block &+= 1
             written(offset)
