@@ -11,23 +11,25 @@ extension AtelierRig {
                 Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's.
                 Example: atelier-rig exec --device dfuse:stm32f4-discovery --time-scale 0 -- dfu-util -l
 
-                Faults (--fault SPEC for every device, or :fault=SPEC[,SPEC...] on one --device):
-                  unplug-after=N       the device leaves the bus once N data bytes have moved; every later
-                                       request fails with ENODEV, as after a real unplug
-                  stall, stall-after=N the first request after N bytes is STALLed (EPIPE); repeat the fault
-                                       to stall more than one request
-                  timeout, timeout-after=N
-                                       requests after N bytes are never answered: the host's timeout fires
+                Faults: --fault SPEC (every device) or :fault=SPEC[,SPEC...] (one device).
+                  unplug-after=N   the device leaves the bus once N data bytes have moved;
+                                   every later request fails with ENODEV, as after an unplug
+                  stall            the first request is STALLed (EPIPE), later ones served
+                  stall-after=N    the same after N bytes; repeat it to stall more requests
+                  timeout          no request is ever answered: the host's timeout fires
+                  timeout-after=N  the same once N bytes have moved
                   bitflip-readback[=ADDR]
-                                       UPLOAD data has bit 0 flipped at ADDR (default: the first byte read);
-                                       the flash itself holds the right bytes
+                                   UPLOAD data has bit 0 flipped at ADDR (default: the
+                                   first byte read); the flash holds the right bytes
                   write-protect=SECTOR|0xADDR
-                                       a write-protected sector (index, or an address inside it). DfuSe as
-                                       AN2662/AN3156 say: erase answers OK and changes nothing, a write fails
-                                       errTARGET. Plain DFU: a download reaching it fails errWRITE
-                N counts the data bytes of class/vendor control requests and bulk transfers (not enumeration),
-                e.g. 16384, 16K or 0x4000. Example:
-                  atelier-rig exec --device dfuse:stm32f4-discovery --fault unplug-after=16K -- atelier flash ...
+                                   a write-protected sector (index, or an address in it).
+                                   DfuSe, as AN2662/AN3156 say: its erase answers OK and
+                                   changes nothing, a write fails errTARGET. Plain DFU: a
+                                   download that reaches it fails errWRITE.
+                N counts data bytes of class/vendor requests and bulk transfers, not
+                enumeration: 16384, 16K or 0x4000. Example:
+                  atelier-rig exec --device dfuse:stm32f4-discovery --fault unplug-after=16K \\
+                      -- atelier flash fw.bin --base 0x08000000 --board stm32f4-discovery
                 """
         )
 
@@ -38,7 +40,7 @@ extension AtelierRig {
 
         @Option(name: .customLong("fault"),
                 help: ArgumentHelp("Inject a fault into every device (repeatable): " + FaultSpec.syntax
-                    + ". See below.", valueName: "spec"))
+                    + " (see the list above).", valueName: "spec"))
         var faults: [String] = []
 
         @Option(help: "Keep each device's flash in this folder between runs.")

@@ -145,6 +145,21 @@ import Testing
         #expect(result.stderr.contains("verify failed at 0x08000100"), "\(result.stderr)")
     }
 
+    @Test func aDeviceThatStopsAnsweringMidStreamIsExit3() throws {
+        let result = try rig.flash(try rig.image("fw.bin", bytes), faults: ["timeout-after=40000"])
+        #expect(result.exitCode == 3)
+        #expect(!result.stdout.contains("flashed"))
+        #expect(result.stderr.contains("the device stopped answering during write at 0x0800"), "\(result.stderr)")
+        #expect(result.stderr.contains("may be half-written"))
+    }
+
+    @Test func aBadFaultIsRefusedWithTheSyntax() throws {
+        let result = try rig.underRig(["true"], faults: ["unplug-after=soon"])
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("bad fault 'unplug-after=soon': 'soon' is not a number; faults are "
+            + "unplug-after=N"), "\(result.stderr)")
+    }
+
     @Test func aWriteProtectedSectorIsExit1() throws {
         let result = try rig.flash(try rig.image("fw.bin", bytes), faults: ["write-protect=3"])
         #expect(result.exitCode == 1)
