@@ -41,8 +41,8 @@ public enum DFUError: Error, CustomStringConvertible, Equatable {
         case .transferFailed(let operation, _, let underlying):
             "\(operation): \(underlying)"
         case .awaitsReset(let operation):
-            "\(operation): the device has manifested and waits for a USB reset; replug it (or flash with --reset) "
-                + "and run atelier again"
+            "\(operation): the device has manifested and answers nothing until a USB reset (it is not manifestation "
+                + "tolerant); replug it, then check the flash with 'atelier flash --verify-only'"
         }
     }
 }

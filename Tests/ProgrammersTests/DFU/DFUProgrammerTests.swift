@@ -101,6 +101,13 @@ import USB
         }
     }
 
+    @Test func detachSendsTheTimeoutInWValue() throws {
+        let device = ScriptedDFUDevice()
+        try programmer(device).detach()
+        #expect(device.requests == ["detach"])
+        #expect(device.lastValue == 1000)
+    }
+
     @Test func aDeviceInRunTimeModeIsRefused() {
         let device = ScriptedDFUDevice()
         device.state = .appIdle

@@ -26,7 +26,11 @@ final class ScriptedDFUDevice: DFUTransport {
         memory = [UInt8](repeating: 0xFF, count: size)
     }
 
+    /// wValue of the last OUT request.
+    var lastValue: UInt16 = 0
+
     func controlOut(request: DFURequest, value: UInt16, data: [UInt8]) throws {
+        lastValue = value
         requests.append("\(request)\(request == .download ? "(\(value), \(data.count))" : "")")
         switch request {
         case .download:
