@@ -48,10 +48,7 @@ extension FlashExecutor {
             events(.finished(report))
             return report
         }
-        for step in plan.steps {
-            let range = Int(step.sector.start - base)..<Int(step.sector.end - base)
-            if wanted[range] == current[range] { report.sectorsSkipped += 1 }
-        }
+        // No sector counts as skipped once anything changes: the device erases and rewrites every one it reaches.
         try writeStream(wanted, base: base, plan: plan, report: &report)
         if plan.options.verify || state.retries > 0 {
             for step in plan.steps { events(.verifying(step.sector)) }
