@@ -17,13 +17,13 @@ public protocol FlashTarget: AnyObject {
     /// Stream-only targets (`capabilities.streamBase` set): writes `count` bytes from the stream base in one
     /// pass, asking `bytes` for each block in order (offsets from the base) and calling `written` with the
     /// offset reached after each block is on the device.
-    func writeStream(count: Int, bytes: (Range<Int>) -> [UInt8], written: (Int) -> Void) throws
+    func writeStream(count: Int, bytes: (Range<Int>) throws -> [UInt8], written: (Int) -> Void) throws
 }
 
 extension FlashTarget {
     public func checksum(address: UInt64, count: Int) throws -> UInt32? { nil }
 
-    public func writeStream(count: Int, bytes: (Range<Int>) -> [UInt8], written: (Int) -> Void) throws {
+    public func writeStream(count: Int, bytes: (Range<Int>) throws -> [UInt8], written: (Int) -> Void) throws {
         throw FlashError.unsupported("this programmer writes by address, not as one stream")
     }
 }

@@ -25,7 +25,7 @@ final class StreamTarget: FlashTarget {
     func massErase() throws { Issue.record("a stream target is never asked to mass-erase") }
     func program(address: UInt64, bytes: [UInt8]) throws { Issue.record("a stream target is never asked to program") }
 
-    func writeStream(count: Int, bytes: (Range<Int>) -> [UInt8], written: (Int) -> Void) throws {
+    func writeStream(count: Int, bytes: (Range<Int>) throws -> [UInt8], written: (Int) -> Void) throws {
         streams += 1
         var erased: Set<Int> = []
         var offset = 0
@@ -36,7 +36,7 @@ final class StreamTarget: FlashTarget {
             if let sector = inner.region.sector(containing: address), erased.insert(sector.index).inserted {
                 try inner.erase(sector: sector)
             }
-            try inner.program(address: address, bytes: bytes(range))
+            try inner.program(address: address, bytes: try bytes(range))
             offset = range.upperBound
             written(offset)
         }
@@ -70,6 +70,24 @@ final class StreamTarget: FlashTarget {
         #expect(target.streams == 1)
         #expect(report.bytesWritten == 0x2000, "from the base to the end of the touched sector")
         #expect(report.bytesVerified == 0x2000)
+    }
+
+    @Test func everyPassGoesATransferAtATime() throws {
+        let target = StreamTarget(NORFlashTarget(region: region), base: 0x0800_0000)
+        _ = try run(target, pattern(15_000), at: 0x0800_0000)
+        #expect(target.inner.largestRead <= 1024)
+        #expect(Array(target.inner.bytes.prefix(15_000)) == pattern(15_000))
+    }
+
+    @Test func keptBytesAreOnlyWhatTheImageDoesNotCover() {
+        var kept = KeptBytes()
+        kept.append(0x10..<0x14, [1, 2, 3, 4][...])
+        kept.append(0x14..<0x16, [5, 6][...])
+        kept.append(0x20..<0x21, [7][...])
+        #expect(kept.runs.map(\.range) == [0x10..<0x16, 0x20..<0x21])
+        var buffer = [UInt8](repeating: 0, count: 0x10)
+        kept.copy(into: &buffer, at: 0x12..<0x22)
+        #expect(buffer == [3, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0])
     }
 
     @Test func fullBlanksTheRestOfTheTouchedSectorOnly() throws {

@@ -103,13 +103,13 @@ public final class DFUProgrammer: FlashTarget {
         throw DFUError.notSupported("write at \(hex(address)): plain DFU writes one stream from \(hex(base))")
     }
 
-    public func writeStream(count: Int, bytes: (Range<Int>) -> [UInt8], written: (Int) -> Void) throws {
+    public func writeStream(count: Int, bytes: (Range<Int>) throws -> [UInt8], written: (Int) -> Void) throws {
         guard !awaitsReset else { throw DFUError.awaitsReset(operation: "download") }
         try returnToIdle()
         var offset = 0
         var block: UInt16 = 0
         while offset < count {
-            let chunk = bytes(offset..<min(count, offset + transferSize))
+            let chunk = try bytes(offset..<min(count, offset + transferSize))
             let name = "download block \(block) (\(chunk.count) bytes at \(hex(base + UInt64(offset))))"
             try USBError.atBlock(name, address: base + UInt64(offset)) {
                 try transport.controlOut(request: .download, value: block, data: chunk)
