@@ -6,7 +6,8 @@ ATELIER := .build/debug/atelier
 # Debian packages the build, the tests and the demo need (cross-compilers, peers as judges, emulators).
 APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
-	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake
+	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
+	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake python3
 
 .PHONY: deps build test demo boards-table bench clean
 
@@ -27,10 +28,22 @@ test: build
 demo: build
 	@echo "== atelier boards list"; $(ATELIER) boards list
 	@echo; echo "== atelier boards show stm32f4-discovery"; $(ATELIER) boards show stm32f4-discovery
+	@demo=$$(mktemp -d)/hello-swift; \
+	echo; echo "== atelier new $$demo --board netduinoplus2 --lang swift --template hello"; \
+	$(ATELIER) new $$demo --board netduinoplus2 --lang swift --template hello && \
+	echo && echo "== atelier build" && (cd $$demo && $(CURDIR)/$(ATELIER) build) && \
+	echo && echo "== atelier run --qemu --expect 'Hello from netduinoplus2'" && \
+	(cd $$demo && $(CURDIR)/$(ATELIER) run --qemu --expect 'Hello from netduinoplus2' --timeout 30)
 
 # Regenerates the boards table in README.md from Boards/ (a test fails when it is stale).
 boards-table: build
 	$(ATELIER) boards list --update-readme README.md
+
+# atelier build against CMake + Ninja on a generated 50-file C project; writes BENCHMARKS.md.
+# The static Swift runtime halves atelier's start-up time, which is most of a no-op build.
+bench: deps
+	swift build -c release --static-swift-stdlib --product atelier $(SWIFT_BUILD_FLAGS)
+	python3 Benchmarks/bench.py .build/release/atelier --runs 7 --out BENCHMARKS.md
 
 clean:
 	rm -rf .build .atelier

@@ -29,7 +29,10 @@ let package = Package(
             name: "Scaffold",
             dependencies: ["BoardCatalog", .product(name: "Mustache", package: "swift-mustache")]
         ),
-        .target(name: "Build", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(
+            name: "Build",
+            dependencies: ["BoardCatalog", "FirmwareImage", "Yams", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"]),
         .systemLibrary(

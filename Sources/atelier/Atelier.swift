@@ -11,11 +11,15 @@ struct Atelier: AsyncParsableCommand {
             (no probe, no permission, missing toolchain, USB error).
             """,
         version: "0.1.0",
-        subcommands: [Boards.self, Image.self, Flash.self, Probes.self, UdevRules.self, Doctor.self]
+        subcommands: [
+            Boards.self, New.self, Build.self, Size.self, Run.self, Image.self, Flash.self, Probes.self, UdevRules.self,
+            Doctor.self,
+        ]
     )
 
     /// ArgumentParser exits 64 on usage errors; atelier promises 2 for every kind of bad input.
     static func main() async {
+        if FastPath.answered(Array(CommandLine.arguments.dropFirst())) { Foundation.exit(0) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
