@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
         .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
-        .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog"]),
+        .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),

@@ -21,6 +21,10 @@ typedef struct {
     rig_device_callbacks callbacks;
     UMockdevIoctlBase *handler;
     GList *urbs;
+    // Set once a callback answers RIG_NODEV: the device has been unplugged for the rest of the run. No "remove"
+    // uevent goes out: umockdev's sender resolves the device with the real libudev, which only finds testbed
+    // devices inside a preloaded process, and the rig itself is not one.
+    gboolean gone;
 } rig_device;
 
 void rig_urb_free(rig_urb *urb);

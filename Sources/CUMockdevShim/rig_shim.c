@@ -41,7 +41,15 @@ static gboolean handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *cl
     (void)handler;
     rig_device *device = user_data;
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
-    switch (umockdev_ioctl_client_get_request(client)) {
+    gulong request = umockdev_ioctl_client_get_request(client);
+    // An unplugged device answers nothing but the reaping of URBs that were already done (the kernel's
+    // USBDEVFS_CAP_REAP_AFTER_DISCONNECT).
+    if (device->gone && request != USBDEVFS_REAPURB && request != USBDEVFS_REAPURBNDELAY &&
+        request != USBDEVFS_DISCARDURB) {
+        umockdev_ioctl_client_complete(client, -1, ENODEV);
+        return TRUE;
+    }
+    switch (request) {
     case USBDEVFS_GET_CAPABILITIES:
         answer_u32(client, arg, USBDEVFS_CAP_ZERO_PACKET | USBDEVFS_CAP_BULK_CONTINUATION |
                    USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_BULK_SCATTER_GATHER |

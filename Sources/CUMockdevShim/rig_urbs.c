@@ -17,8 +17,10 @@ void rig_urb_free(rig_urb *urb) {
 
 static struct usbdevfs_urb *urb_struct(rig_urb *urb) { return (struct usbdevfs_urb *)urb->data->data; }
 
-// Runs the device callback for a freshly submitted URB. IN bulk URBs with nothing to send stay pending.
-static void rig_urb_run(rig_device *device, rig_urb *urb) {
+// Runs the device callback for a URB and returns its result. A URB the device does not answer yet (a bulk IN
+// with nothing to send, or any request to a hung device) stays pending; one sent to an unplugged device is
+// left for the caller to fail.
+static int rig_urb_run(rig_device *device, rig_urb *urb) {
     struct usbdevfs_urb *u = urb_struct(urb);
     // Only a resolved buffer points into local memory; an empty one still holds the client's address.
     uint8_t *buffer = u->buffer_length > 0 ? u->buffer : NULL;
@@ -34,14 +36,24 @@ static void rig_urb_run(rig_device *device, rig_urb *urb) {
         }
     } else if (u->endpoint & 0x80) {
         result = device->callbacks.bulk_in(device->callbacks.context, u->endpoint, buffer, u->buffer_length, &delay);
-        if (result == RIG_PENDING) return;
     } else {
         result = device->callbacks.bulk_out(device->callbacks.context, u->endpoint, buffer, u->buffer_length, &delay);
+    }
+    if (result == RIG_PENDING) return result;
+    if (result == RIG_NODEV) {
+        device->gone = TRUE;
+        // A URB already in flight when the device goes completes as the kernel completes it on disconnect.
+        u->status = -ESHUTDOWN;
+        u->actual_length = 0;
+        urb->done = TRUE;
+        urb->ready_at = 0;
+        return result;
     }
     u->status = result < 0 ? -EPIPE : 0;
     u->actual_length = result < 0 ? 0 : result;
     urb->done = TRUE;
     urb->ready_at = g_get_monotonic_time() + (gint64)delay;
+    return result;
 }
 
 void rig_submit_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIoctlData *arg) {
@@ -72,8 +84,13 @@ void rig_submit_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIoc
     rig_urb *urb = g_new0(rig_urb, 1);
     urb->data = data;
     urb->client = g_object_ref(client);
+    if (rig_urb_run(device, urb) == RIG_NODEV) {
+        // An unplugged device takes no new URBs: the submit itself fails, as usbdevfs does.
+        rig_urb_free(urb);
+        umockdev_ioctl_client_complete(client, -1, ENODEV);
+        return;
+    }
     device->urbs = g_list_append(device->urbs, urb);
-    rig_urb_run(device, urb);
     umockdev_ioctl_client_complete(client, 0, 0);
 }
 
@@ -90,7 +107,8 @@ void rig_reap_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIoctl
         }
     }
     if (found == NULL) {
-        umockdev_ioctl_client_complete(client, -1, EAGAIN);
+        // After an unplug, the kernel answers ENODEV once nothing is left to reap; libusb then drops the device.
+        umockdev_ioctl_client_complete(client, -1, device->gone ? ENODEV : EAGAIN);
         return;
     }
     device->urbs = g_list_remove(device->urbs, found);
@@ -125,6 +143,19 @@ void rig_discard_urb(rig_device *device, UMockdevIoctlClient *client, UMockdevIo
     umockdev_ioctl_client_complete(client, -1, EINVAL);
 }
 
+// Ends a synchronous transfer: a device that does not answer times out at once (the worker thread must not
+// block), an unplugged one says ENODEV, a stall EPIPE.
+static void complete_sync(rig_device *device, UMockdevIoctlClient *client, int result) {
+    if (result == RIG_PENDING) {
+        umockdev_ioctl_client_complete(client, -1, ETIMEDOUT);
+    } else if (result == RIG_NODEV) {
+        device->gone = TRUE;
+        umockdev_ioctl_client_complete(client, -1, ENODEV);
+    } else {
+        umockdev_ioctl_client_complete(client, result < 0 ? -1 : result, result < 0 ? EPIPE : 0);
+    }
+}
+
 // USBDEVFS_CONTROL: a synchronous control transfer (libusb itself always submits URBs; other tools may not).
 void rig_sync_control(rig_device *device, UMockdevIoctlClient *client, UMockdevIoctlData *arg) {
     UMockdevIoctlData *payload = NULL;
@@ -151,7 +182,7 @@ void rig_sync_control(rig_device *device, UMockdevIoctlClient *client, UMockdevI
     int result = device->callbacks.control(device->callbacks.context, setup, payload ? payload->data : NULL,
                                            length, &delay);
     if (delay > 0) g_usleep(delay);
-    umockdev_ioctl_client_complete(client, result < 0 ? -1 : result, result < 0 ? EPIPE : 0);
+    complete_sync(device, client, result);
     if (payload != NULL) g_object_unref(payload);
     g_object_unref(request);
 }
@@ -181,11 +212,7 @@ void rig_sync_bulk(rig_device *device, UMockdevIoctlClient *client, UMockdevIoct
         ? device->callbacks.bulk_in(device->callbacks.context, endpoint, bytes, length, &delay)
         : device->callbacks.bulk_out(device->callbacks.context, endpoint, bytes, length, &delay);
     if (delay > 0) g_usleep(delay);
-    if (result == RIG_PENDING) {
-        umockdev_ioctl_client_complete(client, -1, ETIMEDOUT);
-    } else {
-        umockdev_ioctl_client_complete(client, result < 0 ? -1 : result, result < 0 ? EPIPE : 0);
-    }
+    complete_sync(device, client, result);
     if (payload != NULL) g_object_unref(payload);
     g_object_unref(request);
 }

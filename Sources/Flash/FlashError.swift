@@ -13,6 +13,10 @@ public enum FlashError: Error, CustomStringConvertible {
     case verifyMismatch(address: UInt64, expected: UInt8, actual: UInt8)
     /// The programmer failed during one step.
     case targetFailed(operation: String, address: UInt64, underlying: Error)
+    /// The device went away, stopped answering, or stalled again after the one retry.
+    case interrupted(FlashInterruption)
+    /// A stream-only programmer (plain DFU) writes from `base`, and the image starts below it.
+    case belowStreamBase(image: UInt64, base: UInt64)
     /// The operation needs something this programmer cannot do.
     case unsupported(String)
     /// The image source could not be read.
@@ -33,6 +37,11 @@ public enum FlashError: Error, CustomStringConvertible {
                 + "\(hex(UInt64(actual), width: 2)); flash again, and if it persists the sector may be worn or write-protected"
         case .targetFailed(let operation, let address, let underlying):
             return "\(operation) at \(hex(address)) failed: \(underlying)"
+        case .interrupted(let interruption):
+            return interruption.description
+        case .belowStreamBase(let image, let base):
+            return "the image starts at \(hex(image)) but this device writes one stream from \(hex(base)); nothing "
+                + "was written: link the image at \(hex(base)) or above, or pick the right device"
         case .unsupported(let what):
             return what
         case .sourceFailed(let range, let underlying):

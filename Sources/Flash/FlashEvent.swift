@@ -10,6 +10,8 @@ public enum FlashEvent: Sendable, Equatable {
     /// `count` bytes written at `address`; `done` of `total` planned image bytes handled so far.
     case writing(address: UInt64, count: Int, done: UInt64, total: UInt64)
     case verifying(Sector)
+    /// The device stalled `operation` at `address`; the core tries it once more and verifies what it wrote.
+    case retrying(operation: String, address: UInt64, reason: String)
     case finished(FlashReport)
 }
 
@@ -23,6 +25,8 @@ public struct FlashReport: Sendable, Equatable, Codable {
     public var bytesRead: UInt64 = 0
     public var bytesVerified: UInt64 = 0
     public var massErased = false
+    /// Operations tried a second time after a stall; every sector they touched was verified.
+    public var retries = 0
 
     public init() {}
 
@@ -35,5 +39,6 @@ public struct FlashReport: Sendable, Equatable, Codable {
         case bytesRead = "bytes_read"
         case bytesVerified = "bytes_verified"
         case massErased = "mass_erased"
+        case retries
     }
 }

@@ -5,6 +5,7 @@ extension FlashExecutor {
     /// Throws `verifyMismatch` at the first differing byte.
     @discardableResult
     public func verifyOnly(_ plan: FlashPlan, source: FlashSource) throws(FlashError) -> FlashReport {
+        state.reset()
         var report = FlashReport()
         events(.planned(sectors: plan.steps.count, imageBytes: plan.imageBytes))
         for step in plan.steps {
@@ -17,12 +18,7 @@ extension FlashExecutor {
                 while offset < expected.count {
                     let count = min(target.capabilities.maxTransferSize, expected.count - offset)
                     let address = piece.lowerBound + UInt64(offset)
-                    let actual: [UInt8]
-                    do {
-                        actual = try target.read(address: address, count: count)
-                    } catch {
-                        throw .targetFailed(operation: "read", address: address, underlying: error)
-                    }
+                    let actual = try attempt("read", at: address) { try target.read(address: address, count: count) }
                     for index in 0..<count where index >= actual.count || actual[index] != expected[offset + index] {
                         throw .verifyMismatch(address: address + UInt64(index), expected: expected[offset + index],
                                               actual: index < actual.count ? actual[index] : 0)
@@ -33,6 +29,7 @@ extension FlashExecutor {
                 }
             }
         }
+        report.retries = state.retries
         events(.finished(report))
         return report
     }

@@ -2,9 +2,14 @@ import BoardCatalog
 
 /// Carries out a `FlashPlan` on a target one sector at a time, so memory stays the size of the largest sector
 /// whatever the size of the image.
+///
+/// A device that stalls a request gets one more try of that operation; whatever a retried step wrote is then
+/// verified even with `--no-verify`, so a retry ends verified or fails. A device that disappears or stops
+/// answering ends the run with `FlashError.interrupted`, naming the address and what may be half-written.
 public struct FlashExecutor {
     public var target: FlashTarget
     public var events: (FlashEvent) -> Void
+    let state = RunState()
 
     public init(target: FlashTarget, events: @escaping (FlashEvent) -> Void = { _ in }) {
         self.target = target
@@ -13,6 +18,8 @@ public struct FlashExecutor {
 
     @discardableResult
     public func run(_ plan: FlashPlan, source: FlashSource) throws(FlashError) -> FlashReport {
+        state.reset()
+        if let base = target.capabilities.streamBase { return try runStream(plan, source: source, base: base) }
         var report = FlashReport()
         var done: UInt64 = 0
         let total = plan.imageBytes
@@ -21,11 +28,14 @@ public struct FlashExecutor {
             guard target.capabilities.canMassErase else {
                 throw .unsupported("this programmer cannot mass-erase; flash without --mass-erase")
             }
+            state.changing = plan.steps.first.map { $0.sector.start..<(plan.steps.last?.sector.end ?? $0.sector.end) }
             try attempt("mass erase", at: plan.steps.first?.sector.start ?? 0) { try target.massErase() }
             report.massErased = true
         }
         for step in plan.steps {
             report.sectorsTouched += 1
+            if !plan.options.massErase { state.changing = nil }
+            state.retriedInStep = false
             let wanted = try wantedBytes(step, source: source, plan: plan, report: &report)
             let update = plan.options.massErase
                 ? SectorUpdate(sector: step.sector, current: blank(step), wanted: wanted.bytes,
@@ -39,16 +49,20 @@ public struct FlashExecutor {
                 continue
             case .eraseAndProgram:
                 events(.erasing(step.sector))
+                state.changing = step.sector.start..<step.sector.end
                 try attempt("erase of sector \(step.sector.index)", at: step.sector.start) { try target.erase(sector: step.sector) }
                 report.sectorsErased += 1
             case .program:
                 break
             }
+            state.changing = state.changing ?? step.sector.start..<step.sector.end
             try write(update.writes, of: wanted.bytes, step: step, report: &report, progress: (done, total))
             done += step.imageBytes
             report.sectorsProgrammed += 1
-            if plan.options.verify { try verify(step, wanted: wanted.bytes, report: &report) }
+            // A retried step is verified even with --no-verify: a retry ends verified or fails.
+            if plan.options.verify || state.retriedInStep { try verify(step, wanted: wanted.bytes, report: &report) }
         }
+        report.retries = state.retries
         events(.finished(report))
         return report
     }
@@ -118,6 +132,7 @@ public struct FlashExecutor {
                 let bytes = Array(wanted[offset..<(offset + count)])
                 try attempt("program", at: address) { try target.program(address: address, bytes: bytes) }
                 report.bytesWritten += UInt64(count)
+                state.written += UInt64(count)
                 written += UInt64(count)
                 let done = progress.before + step.imageBytes * written / planned
                 events(.writing(address: address, count: count, done: done, total: progress.total))
@@ -145,7 +160,7 @@ public struct FlashExecutor {
         report.bytesVerified += step.sector.size
     }
 
-    private func read(_ address: UInt64, count: Int, report: inout FlashReport) throws(FlashError) -> [UInt8] {
+    func read(_ address: UInt64, count: Int, report: inout FlashReport) throws(FlashError) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
         let chunk = target.capabilities.maxTransferSize
@@ -167,14 +182,58 @@ public struct FlashExecutor {
         [UInt8](repeating: step.region.erased, count: Int(step.sector.size))
     }
 
-    private func attempt<T>(_ operation: String, at address: UInt64, _ body: () throws -> T) throws(FlashError) -> T {
-        do {
-            return try body()
-        } catch let error as FlashError {
-            throw error
-        } catch {
-            throw .targetFailed(operation: operation, address: address, underlying: error)
+    /// Runs one programmer operation, turning its failure into a `FlashError`: a stall is retried once, a lost
+    /// or silent device ends the run as `interrupted`, anything else is `targetFailed`.
+    func attempt<T>(_ operation: String, at address: @autoclosure () -> UInt64, _ body: () throws -> T)
+        throws(FlashError) -> T
+    {
+        // Where the first stall hit: the retry starts the operation over, so its own failure may lie earlier.
+        var firstStall: UInt64?
+        while true {
+            do {
+                return try body()
+            } catch let error as FlashError {
+                throw error
+            } catch {
+                let kind = (error as? FlashFailureClassifying)?.flashFailureKind ?? .other
+                // The programmer may know the exact block; what it wrote of this call before that counts too.
+                let start = address()
+                let exact = (error as? FlashFailureClassifying)?.failedAddress ?? start
+                if kind == .stalled, firstStall == nil {
+                    firstStall = exact
+                    state.retries += 1
+                    state.retriedInStep = true
+                    events(.retrying(operation: operation, address: exact, reason: "\(error)"))
+                    continue
+                }
+                switch kind {
+                case .disconnected, .timedOut, .stalled:
+                    let reached = max(exact, firstStall ?? exact)
+                    let partial = operation == "program" && reached > start ? reached - start : 0
+                    throw .interrupted(FlashInterruption(
+                        kind: kind, operation: operation, address: firstStall ?? exact,
+                        bytesWritten: state.written + partial, changing: state.changing, underlying: error))
+                case .refused, .other:
+                    throw .targetFailed(operation: operation, address: start, underlying: error)
+                }
+            }
         }
+    }
+}
+
+/// What one run has done so far, for retries and for the message when the device goes away.
+final class RunState {
+    var retries = 0
+    var retriedInStep = false
+    var written: UInt64 = 0
+    /// The flash being erased or programmed now, which a failure may leave half-written.
+    var changing: Range<UInt64>?
+
+    func reset() {
+        retries = 0
+        retriedInStep = false
+        written = 0
+        changing = nil
     }
 }
 

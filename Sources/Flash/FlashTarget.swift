@@ -14,10 +14,18 @@ public protocol FlashTarget: AnyObject {
     /// A checksum computed by the target over a range, when the programmer can compute one without reading the
     /// bytes back over USB; nil when it cannot. Compared with `FlashChecksum.crc32` of the expected bytes.
     func checksum(address: UInt64, count: Int) throws -> UInt32?
+    /// Stream-only targets (`capabilities.streamBase` set): writes `count` bytes from the stream base in one
+    /// pass, asking `bytes` for each block in order (offsets from the base) and calling `written` with the
+    /// offset reached after each block is on the device.
+    func writeStream(count: Int, bytes: (Range<Int>) throws -> [UInt8], written: (Int) -> Void) throws
 }
 
 extension FlashTarget {
     public func checksum(address: UInt64, count: Int) throws -> UInt32? { nil }
+
+    public func writeStream(count: Int, bytes: (Range<Int>) throws -> [UInt8], written: (Int) -> Void) throws {
+        throw FlashError.unsupported("this programmer writes by address, not as one stream")
+    }
 }
 
 /// What a programmer declares it can do, so the core can size and order its work.
@@ -26,11 +34,17 @@ public struct FlashCapabilities: Sendable, Equatable {
     public var maxTransferSize: Int
     public var canEraseSectors: Bool
     public var canMassErase: Bool
+    /// Set for a programmer that has no addresses and no erase (plain DFU 1.1): it writes one contiguous stream
+    /// starting at this address, erasing as it goes, and reads back from here. The core then rewrites the whole
+    /// span from this address to the end of the last touched sector in one pass, and verifies it by read-back.
+    public var streamBase: UInt64?
 
-    public init(maxTransferSize: Int, canEraseSectors: Bool = true, canMassErase: Bool = true) {
+    public init(maxTransferSize: Int, canEraseSectors: Bool = true, canMassErase: Bool = true,
+                streamBase: UInt64? = nil) {
         self.maxTransferSize = max(1, maxTransferSize)
         self.canEraseSectors = canEraseSectors
         self.canMassErase = canMassErase
+        self.streamBase = streamBase
     }
 }
 

@@ -22,13 +22,15 @@ public final class OpenedProgrammer {
 /// Opens the right driver for a detected probe: the one list of what atelier can drive.
 public enum ProgrammerRegistry {
     /// The probe kinds that can flash today.
-    public static let flashableKinds: Set<ProbeKind> = [.dfuse]
+    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
     public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false) throws -> OpenedProgrammer {
         switch probe.kind {
         case .dfuse:
             return try openDfuSe(probe, board: board, force: force)
+        case .dfu:
+            return try openDFU(probe, board: board, force: force)
         default:
             throw ProgrammerError.unsupportedProbe(probe.kind.rawValue, supported: flashableKinds.map(\.rawValue).sorted())
         }
@@ -55,6 +57,48 @@ public enum ProgrammerRegistry {
         return OpenedProgrammer(
             probe: probe, target: programmer, start: { try programmer.leave(jumpingTo: flash.start) },
             resources: [context, handle])
+    }
+}
+
+extension ProgrammerRegistry {
+    /// A plain DFU 1.1 device: it says nothing about its memory but, at most, an address in its interface
+    /// string ("Flash at 0x08004000", as the rig and several small bootloaders write it); without one its stream
+    /// starts at the board's flash. The base must lie in the board's flash unless `force`.
+    static func openDFU(_ probe: DetectedProbe, board: Board, force: Bool) throws -> OpenedProgrammer {
+        guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
+        let alternates = probe.device.alternateSettings.filter(\.isDFUMode)
+        guard let chosen = alternates.first(where: { $0.alternateSetting == 0 }) ?? alternates.first else {
+            throw DFUError.wrongChip(board: board.id, device: "no DFU-mode interface")
+        }
+        let base = chosen.name.flatMap(Self.address(in:)) ?? flash.start
+        guard flash.contains(base) || force else {
+            throw DFUError.wrongChip(board: "\(board.id) (flash at \(hex(flash.start))..\(hex(flash.end)))",
+                                     device: "a DFU device writing from \(hex(base))")
+        }
+        let functional = alternates.compactMap(\.dfu).first
+        let transferSize = functional.map { Int($0.transferSize) } ?? 1024
+        let tolerant = functional.map { $0.attributes & 0x04 != 0 } ?? false
+        let context = try USBContext()
+        let handle = try context.open(probe.device)
+        try handle.claimInterface(chosen.interfaceNumber)
+        if alternates.count > 1 {
+            try handle.setAlternateSetting(chosen.alternateSetting, interface: chosen.interfaceNumber)
+        }
+        let programmer = DFUProgrammer(
+            transport: USBDFUTransport(usb: handle, interface: chosen.interfaceNumber), transferSize: transferSize,
+            base: base, manifestationTolerant: tolerant)
+        // dfu-util -R does the same: DETACH (a DFU-mode device may refuse it), then a bus reset.
+        let start = {
+            try? programmer.detach()
+            try? handle.resetDevice()
+        }
+        return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle])
+    }
+
+    /// The first `0x…` hex number in an interface string.
+    static func address(in text: String) -> UInt64? {
+        guard let range = text.range(of: "0x[0-9A-Fa-f]+", options: .regularExpression) else { return nil }
+        return UInt64(text[range].dropFirst(2), radix: 16)
     }
 }
 

@@ -7,14 +7,17 @@ public struct DeviceSpec: Equatable, Sendable {
     public var port: String?
     /// Kind-specific settings, e.g. `base=0x08004000` for `dfu`.
     public var options: [String: String]
+    /// Faults to inject: the device's `fault=A,B` plus every `--fault`.
+    public var faults: [FaultSpec]
 
     public init(kind: String, board: String, serial: String? = nil, port: String? = nil,
-                options: [String: String] = [:]) {
+                options: [String: String] = [:], faults: [FaultSpec] = []) {
         self.kind = kind
         self.board = board
         self.serial = serial
         self.port = port
         self.options = options
+        self.faults = faults
     }
 
     public init(parsing text: String) throws {
@@ -38,6 +41,8 @@ public struct DeviceSpec: Equatable, Sendable {
                     throw VirtualRigError.badDeviceSpec(text, reason: "port '\(value)' is not BUS-PORT[.PORT…]")
                 }
                 port = value
+            case "fault":
+                faults += try FaultSpec.list(value)
             default:
                 options[key] = value
             }

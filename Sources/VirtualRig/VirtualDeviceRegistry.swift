@@ -39,7 +39,8 @@ public enum VirtualDeviceRegistry {
         if let key = context.spec.options.keys.sorted().first {
             throw VirtualRigError.badDeviceSpec("dfuse:\(context.board.id)", reason: "unknown setting '\(key)'")
         }
-        let model = try DfuSeBootloader(chip: chip, serial: context.serial, clock: context.clock)
+        let model = try DfuSeBootloader(chip: chip, serial: context.serial, clock: context.clock,
+                                        faults: context.spec.faults)
         model.persist = try persistence(context, flash: model.flash)
         return model
     }
@@ -57,7 +58,7 @@ public enum VirtualDeviceRegistry {
             throw VirtualRigError.badDeviceSpec("dfu:\(context.board.id)", reason: "unknown setting '\(key)'")
         }
         let model = try DFUBootloader(chip: context.board.chip, boardName: context.board.name, serial: context.serial,
-                                      base: base, clock: context.clock)
+                                      base: base, clock: context.clock, faults: context.spec.faults)
         model.persist = try persistence(context, flash: model.flash)
         return model
     }

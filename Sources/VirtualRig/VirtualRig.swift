@@ -83,10 +83,12 @@ public final class VirtualRig {
         }
     }
 
-    /// Models built by the caller (tests, in-process fakes), each at its port path or the next free port.
-    public convenience init(models: [(model: USBDeviceModel, port: String?)], timeScale: Double = 0) throws {
+    /// Models built by the caller (tests, in-process fakes), each at its port path or the next free port, with
+    /// the USB-layer `faults` (unplug, stall, timeout) injected into each.
+    public convenience init(models: [(model: USBDeviceModel, port: String?)], timeScale: Double = 0,
+                            faults: [FaultSpec] = []) throws {
         let entries = models.map { entry in
-            (spec: DeviceSpec(kind: "custom", board: "custom", port: entry.port), serial: "",
+            (spec: DeviceSpec(kind: "custom", board: "custom", port: entry.port, faults: faults), serial: "",
              model: entry.model)
         }
         try self.init(entries: entries, clock: VirtualClock(timeScale: timeScale))
@@ -96,7 +98,7 @@ public final class VirtualRig {
         self.clock = clock
         var layout = try BusLayout(specs: entries.map(\.spec))
         devices = entries.map { entry in
-            let server = USBDeviceServer(model: entry.model, clock: clock)
+            let server = USBDeviceServer(model: entry.model, clock: clock, faults: entry.spec.faults)
             let location = layout.place(entry.spec)
             let record = Self.record(for: server, at: location, number: layout.number(on: location.bus))
             return Attached(spec: entry.spec, serial: entry.serial, record: record, server: server)

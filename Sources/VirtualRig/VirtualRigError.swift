@@ -2,6 +2,8 @@
 public enum VirtualRigError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A `--device` value that is not `KIND:BOARD[:key=value…]`.
     case badDeviceSpec(String, reason: String)
+    /// A `--fault` or `fault=` value the rig does not understand, or one this device kind cannot inject.
+    case badFault(String, reason: String)
     /// A device kind the rig does not model.
     case unknownKind(String, known: [String])
     /// The board catalog could not be loaded or does not know the board.
@@ -21,6 +23,8 @@ public enum VirtualRigError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .badDeviceSpec(let spec, let reason):
             "bad --device '\(spec)': \(reason); expected KIND:BOARD[:serial=S][:port=BUS-PORT]"
+        case .badFault(let fault, let reason):
+            "bad fault '\(fault)': \(reason); faults are \(FaultSpec.syntax)"
         case .unknownKind(let kind, let known):
             "unknown device kind '\(kind)'; the rig models: \(known.joined(separator: ", "))"
         case .catalog(let message):
@@ -41,7 +45,7 @@ public enum VirtualRigError: Error, Equatable, Sendable, CustomStringConvertible
     /// 2 for bad input, 3 for the environment, 127 when the command could not be started (as a shell does).
     public var exitCode: Int32 {
         switch self {
-        case .badDeviceSpec, .unknownKind, .catalog, .unsupportedBoard, .addressOutOfRange: 2
+        case .badDeviceSpec, .badFault, .unknownKind, .catalog, .unsupportedBoard, .addressOutOfRange: 2
         case .state, .testbed: 3
         case .commandNotStarted: 127
         }

@@ -79,8 +79,13 @@ enum ErrorReporter {
         switch error {
         case .outsideFlash, .sourceFailed:
             return Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .belowStreamBase:
+            return Report(message: error.description, hint: nil, exitCode: .badInput)
         case .verifyMismatch, .unsupported:
             return Report(message: error.description, hint: nil, exitCode: .refused)
+        case .interrupted:
+            // Unplugged, silent or stalling: the environment. The message says where and what to do.
+            return Report(message: error.description, hint: nil, exitCode: .environment)
         case .targetFailed(_, _, let underlying):
             // A device that said no is a 1; a device that went away or never answered is the environment.
             let nested = report(for: underlying)
@@ -92,7 +97,10 @@ enum ErrorReporter {
         switch error {
         case .deviceError: Report(message: error.description, hint: nil, exitCode: .refused)
         case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
-        case .unexpectedState, .malformedReply, .stuck, .badLayout:
+        case .notSupported: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .transferFailed(_, _, let underlying):
+            Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
+        case .unexpectedState, .malformedReply, .stuck, .badLayout, .awaitsReset:
             Report(message: error.description, hint: nil, exitCode: .environment)
         }
     }

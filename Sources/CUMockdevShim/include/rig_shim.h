@@ -14,17 +14,21 @@ extern "C" {
 #define RIG_PENDING (-2)
 /// A callback returns this to STALL the transfer (the host sees EPIPE).
 #define RIG_STALL (-1)
+/// A callback returns this when the device has gone from the bus (an injected unplug): the submit fails with
+/// ENODEV, as the kernel's does, and so does every later ioctl but reaping what is already done.
+#define RIG_NODEV (-3)
 
 /// What the rig calls for one device. All calls come from umockdev's worker thread, one at a time.
 typedef struct rig_device_callbacks {
     void *context;
     /// A control transfer. `setup` is the 8-byte setup packet; `data` holds `length` (= wLength) bytes: the OUT
-    /// payload, or room for the IN reply. Returns the number of bytes transferred, or RIG_STALL. `*delay_us` is
-    /// how long the transfer takes on the bus (the URB is not reapable before).
+    /// payload, or room for the IN reply. Returns the number of bytes transferred, RIG_STALL, RIG_NODEV, or
+    /// RIG_PENDING for a device that never answers (the URB stays in flight until the host discards it).
+    /// `*delay_us` is how long the transfer takes on the bus (the URB is not reapable before).
     int (*control)(void *context, const uint8_t *setup, uint8_t *data, int length, uint64_t *delay_us);
-    /// A bulk/interrupt OUT transfer. Returns the bytes accepted or RIG_STALL.
+    /// A bulk/interrupt OUT transfer. Returns the bytes accepted, RIG_STALL, RIG_NODEV or RIG_PENDING.
     int (*bulk_out)(void *context, uint8_t endpoint, const uint8_t *data, int length, uint64_t *delay_us);
-    /// A bulk/interrupt IN transfer. Returns the bytes written into `data`, RIG_PENDING or RIG_STALL.
+    /// A bulk/interrupt IN transfer. Returns the bytes written into `data`, RIG_PENDING, RIG_STALL or RIG_NODEV.
     int (*bulk_in)(void *context, uint8_t endpoint, uint8_t *data, int capacity, uint64_t *delay_us);
     /// USBDEVFS_SETINTERFACE. Returns 0, or RIG_STALL for an alternate setting the device does not have.
     int (*set_interface)(void *context, unsigned interface, unsigned alternate);

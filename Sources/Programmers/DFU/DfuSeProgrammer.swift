@@ -1,6 +1,7 @@
 import BoardCatalog
 import Flash
 import Foundation
+import USB
 
 /// ST's DfuSe extension of DFU 1.1, as the STM32 ROM bootloader speaks it (ST AN3156): every operation is a
 /// command DNLOAD followed by GETSTATUS polls, and memory is addressed through a movable address pointer.
@@ -38,7 +39,10 @@ public final class DfuSeProgrammer: FlashTarget {
         knownState = .uploadIdle
         while bytes.count < count {
             let length = min(transferSize, count - bytes.count)
-            let part = try transport.controlIn(request: .upload, value: block, length: length)
+            let here = address + UInt64(bytes.count)
+            let part = try USBError.atBlock("read \(length) bytes at \(hex(here))", address: here) {
+                try transport.controlIn(request: .upload, value: block, length: length)
+            }
             guard part.count == length else {
                 throw DFUError.malformedReply("UPLOAD block \(block)", expected: length, got: part.count)
             }
@@ -69,8 +73,11 @@ public final class DfuSeProgrammer: FlashTarget {
             let chunk = Array(bytes[offset..<min(bytes.count, offset + transferSize)])
             let here = address + UInt64(offset)
             knownState = nil
-            try transport.controlOut(request: .download, value: block, data: chunk)
-            try waitWhileBusy("write \(chunk.count) bytes at \(hex(here))", until: [.downloadIdle])
+            let name = "write \(chunk.count) bytes at \(hex(here))"
+            try USBError.atBlock(name, address: here) {
+                try transport.controlOut(request: .download, value: block, data: chunk)
+                try waitWhileBusy(name, until: [.downloadIdle])
+            }
             offset += chunk.count
             block += 1
         }

@@ -19,11 +19,15 @@ public final class DFUBootloader: DFUDeviceModel {
     private var downloadOffset: UInt64 = 0
     private var uploadOffset: UInt64 = 0
     private var erasedSectors: Set<Int> = []
+    /// Injected faults: a read-back bit flip, write-protected sectors (a download reaching one fails errWRITE).
+    private var faults: ModelFaults
 
-    public init(chip: Chip, boardName: String, serial: String, base: UInt64? = nil, clock: VirtualClock) throws {
+    public init(chip: Chip, boardName: String, serial: String, base: UInt64? = nil, clock: VirtualClock,
+                faults: [FaultSpec] = []) throws {
         guard let region = chip.flash else {
             throw VirtualRigError.unsupportedBoard(kind: "dfu", board: chip.id, reason: "its chip has no flash region")
         }
+        self.faults = try ModelFaults(faults, region: region, device: "dfu:\(chip.id)")
         let start = base ?? region.start
         guard region.contains(start) else {
             throw VirtualRigError.addressOutOfRange(start, count: 1, region: "flash '\(region.name)' of \(chip.id)")
@@ -66,6 +70,7 @@ public final class DFUBootloader: DFUDeviceModel {
             var cursor = address
             while cursor < address + UInt64(data.count) {
                 guard let sector = flash.region.sector(containing: cursor) else { break }
+                if faults.protectedSectors.contains(sector.index) { return .failed(.errWRITE) }
                 if !erasedSectors.contains(sector.index) {
                     guard let erased = try? flash.eraseSector(containing: cursor) else { return .failed(.errERASE) }
                     erasedSectors.insert(sector.index)
@@ -80,9 +85,10 @@ public final class DFUBootloader: DFUDeviceModel {
 
     override func upload(block: UInt16, length: Int, firstOfRun: Bool) -> [UInt8]? {
         if firstOfRun { uploadOffset = 0 }
-        let bytes = flash.read(base + uploadOffset, count: length)
+        let address = base + uploadOffset
+        let bytes = flash.read(address, count: length)
         uploadOffset += UInt64(bytes.count)
-        return bytes
+        return faults.readBack(bytes, at: address)
     }
 
     override func manifest() -> DFUState {

@@ -22,13 +22,16 @@ public final class DfuSeBootloader: DFUDeviceModel {
     /// Persists the flash when the device leaves DFU mode and at shutdown.
     public var persist: (() throws -> Void)?
     private var uploadBlockSize = Int(DfuSeBootloader.transferSize)
+    /// Injected faults: a read-back bit flip, write-protected sectors.
+    private var faults: ModelFaults
 
     /// Builds the bootloader of `chip`; fails when the chip file has no flash region or no `dfuse` bootloader.
-    public init(chip: Chip, serial: String, clock: VirtualClock) throws {
+    public init(chip: Chip, serial: String, clock: VirtualClock, faults: [FaultSpec] = []) throws {
         guard let region = chip.flash else {
             throw VirtualRigError.unsupportedBoard(kind: "dfuse", board: chip.id,
                                                    reason: "its chip has no flash region")
         }
+        self.faults = try ModelFaults(faults, region: region, device: "dfuse:\(chip.id)")
         flash = VirtualFlash(region: region)
         segments = DfuSeMemoryMap.segments(for: chip, flash: flash)
         self.serial = serial
@@ -93,7 +96,7 @@ public final class DfuSeBootloader: DFUDeviceModel {
         case (0x41, 1):
             return queue { [unowned self] in
                 if readProtected { return .failed(.errVENDOR) }
-                return .done(milliseconds: flash.massErase())
+                return .done(milliseconds: massErase())
             }
         case (0x92, 1):
             // Removing read protection erases the whole flash first (RM0090 3.7.3); the device then resets.
@@ -110,13 +113,34 @@ public final class DfuSeBootloader: DFUDeviceModel {
         if readProtected { return .failed(.errVENDOR) }
         guard let segment = segment(containing: address) else { return .failed(.errTARGET) }
         guard case .flash(let flash) = segment.storage else { return .done(milliseconds: 0) }
+        // AN2662 4.5.3 / AN3156: "No error is returned when performing erase operations on write protected
+        // sectors": the sector keeps its contents and the status says OK.
+        if isProtected(address) { return .done(milliseconds: 0) }
         guard let result = try? flash.eraseSector(containing: address) else { return .failed(.errERASE) }
         return .done(milliseconds: result.milliseconds)
+    }
+
+    /// A mass erase leaves write-protected sectors as they are.
+    private func massErase() -> Double {
+        guard !faults.protectedSectors.isEmpty else { return flash.massErase() }
+        var milliseconds = 0.0
+        for sector in flash.region.sectorList where !faults.protectedSectors.contains(sector.index) {
+            milliseconds += (try? flash.eraseSector(containing: sector.start).milliseconds) ?? 0
+        }
+        return milliseconds
+    }
+
+    private func isProtected(_ address: UInt64) -> Bool {
+        guard let sector = flash.region.sector(containing: address) else { return false }
+        return faults.protectedSectors.contains(sector.index)
     }
 
     private func write(_ address: UInt64, _ data: [UInt8]) -> WorkResult {
         if readProtected { return .failed(.errVENDOR) }
         guard let segment = segment(containing: address) else { return .failed(.errTARGET) }
+        // AN2662 figure 57 / AN3156 Write memory: an address the bootloader cannot write ends in errTARGET.
+        let last = address + UInt64(max(1, data.count)) - 1
+        if case .flash = segment.storage, isProtected(address) || isProtected(last) { return .failed(.errTARGET) }
         guard let milliseconds = try? segment.write(address, data) else { return .failed(.errADDRESS) }
         return .done(milliseconds: milliseconds)
     }
@@ -140,7 +164,7 @@ public final class DfuSeBootloader: DFUDeviceModel {
                 _ = fail(.errTARGET)
                 return nil
             }
-            return segment.read(address, count: length)
+            return faults.readBack(segment.read(address, count: length), at: address)
         }
     }
 

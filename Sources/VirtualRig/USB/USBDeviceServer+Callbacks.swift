@@ -13,8 +13,9 @@ extension USBDeviceServer {
             let server = Unmanaged<USBDeviceServer>.fromOpaque(context).takeUnretainedValue()
             let count = Int(max(0, length))
             let payload = setup.isIn || data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: count))
-            let (reply, microseconds) = server.control(setup, data: payload)
+            let (verdict, reply, microseconds) = server.controlTransfer(setup, data: payload)
             delay?.pointee = microseconds
+            if let code = verdict.code { return code }
             switch reply {
             case .data(let bytes):
                 let written = min(bytes.count, count)
@@ -30,15 +31,17 @@ extension USBDeviceServer {
             guard let context else { return RIG_STALL }
             let server = Unmanaged<USBDeviceServer>.fromOpaque(context).takeUnretainedValue()
             let payload = data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: Int(max(0, length))))
-            let (accepted, microseconds) = server.bulkOut(endpoint: endpoint, data: payload)
+            let (verdict, accepted, microseconds) = server.bulkOut(endpoint: endpoint, data: payload)
             delay?.pointee = microseconds
+            if let code = verdict.code { return code }
             return accepted ? length : RIG_STALL
         }
         table.bulk_in = { context, endpoint, data, capacity, delay in
             guard let context else { return RIG_STALL }
             let server = Unmanaged<USBDeviceServer>.fromOpaque(context).takeUnretainedValue()
-            let (reply, microseconds) = server.bulkIn(endpoint: endpoint, capacity: Int(max(0, capacity)))
+            let (verdict, reply, microseconds) = server.bulkIn(endpoint: endpoint, capacity: Int(max(0, capacity)))
             delay?.pointee = microseconds
+            if let code = verdict.code { return code }
             switch reply {
             case .data(let bytes):
                 let written = min(bytes.count, Int(capacity))
@@ -60,5 +63,17 @@ extension USBDeviceServer {
             Unmanaged<USBDeviceServer>.fromOpaque(context).takeUnretainedValue().busReset()
         }
         return table
+    }
+}
+
+extension USBFaultInjector.Verdict {
+    /// The shim's return code for a fault, or nil to serve the request.
+    var code: Int32? {
+        switch self {
+        case .pass: nil
+        case .stall: RIG_STALL
+        case .gone: RIG_NODEV
+        case .hang: RIG_PENDING
+        }
     }
 }

@@ -6,22 +6,37 @@ import Foundation
 public final class USBDeviceServer {
     public let model: USBDeviceModel
     let clock: VirtualClock
+    /// Generic faults (unplug, stall, hang), applied before the model sees a request.
+    public let faults: USBFaultInjector
     private let lock = NSLock()
     private var configuration: UInt8 = 1
 
-    public init(model: USBDeviceModel, clock: VirtualClock) {
+    public init(model: USBDeviceModel, clock: VirtualClock, faults: [FaultSpec] = []) {
         self.model = model
         self.clock = clock
+        self.faults = USBFaultInjector(faults.filter(\.isGeneric))
     }
 
     /// The `descriptors` file of the sysfs record: device descriptor, then the configuration.
     public var sysfsDescriptors: [UInt8] { model.deviceDescriptor + model.configurationDescriptor }
 
     /// One control transfer; `data` is the OUT payload (empty for IN requests). Returns the reply and the time
-    /// it takes in microseconds.
+    /// it takes in microseconds. An injected unplug or hang reads as a STALL here; `controlTransfer` tells them
+    /// apart.
     public func control(_ setup: SetupPacket, data: [UInt8]) -> (reply: ControlReply, microseconds: UInt64) {
+        let result = controlTransfer(setup, data: data)
+        return (result.reply, result.microseconds)
+    }
+
+    /// A control transfer as the bus sees it: the fault verdict, then the reply when the verdict is `.pass`.
+    public func controlTransfer(_ setup: SetupPacket, data: [UInt8])
+        -> (verdict: USBFaultInjector.Verdict, reply: ControlReply, microseconds: UInt64)
+    {
         lock.lock()
         defer { lock.unlock() }
+        let counted = setup.kind != .standard
+        let verdict = faults.admit(counted: counted)
+        guard verdict == .pass else { return (verdict, .stall, clock.controlTransferTime(length: 0)) }
         var reply = setup.kind == .standard ? standard(setup, data: data) : nil
         if reply == nil { reply = model.control(setup, data: data) }
         var result = reply ?? .stall
@@ -35,7 +50,8 @@ public final class USBDeviceServer {
         case .ack: moved = data.count
         case .stall: moved = 0
         }
-        return (result, clock.controlTransferTime(length: moved) + model.takeReplyDelay())
+        if counted { faults.record(moved) }
+        return (.pass, result, clock.controlTransferTime(length: moved) + model.takeReplyDelay())
     }
 
     /// GET_DESCRIPTOR, GET/SET_CONFIGURATION, GET_STATUS, SET_INTERFACE and features (USB 2.0 section 9.4);
@@ -78,18 +94,31 @@ public final class USBDeviceServer {
         }
     }
 
-    func bulkOut(endpoint: UInt8, data: [UInt8]) -> (accepted: Bool, microseconds: UInt64) {
+    func bulkOut(endpoint: UInt8, data: [UInt8])
+        -> (verdict: USBFaultInjector.Verdict, accepted: Bool, microseconds: UInt64)
+    {
         lock.lock()
         defer { lock.unlock() }
-        return (model.bulkOut(endpoint: endpoint, data: data), clock.bulkTransferTime(length: data.count))
+        let verdict = faults.admit(counted: true)
+        guard verdict == .pass else { return (verdict, false, 0) }
+        let accepted = model.bulkOut(endpoint: endpoint, data: data)
+        if accepted { faults.record(data.count) }
+        return (.pass, accepted, clock.bulkTransferTime(length: data.count))
     }
 
-    func bulkIn(endpoint: UInt8, capacity: Int) -> (reply: BulkInReply, microseconds: UInt64) {
+    func bulkIn(endpoint: UInt8, capacity: Int)
+        -> (verdict: USBFaultInjector.Verdict, reply: BulkInReply, microseconds: UInt64)
+    {
         lock.lock()
         defer { lock.unlock() }
+        let verdict = faults.admit(counted: true)
+        guard verdict == .pass else { return (verdict, .stall, 0) }
         let reply = model.bulkIn(endpoint: endpoint, capacity: capacity)
-        if case .data(let bytes) = reply { return (reply, clock.bulkTransferTime(length: bytes.count)) }
-        return (reply, 0)
+        if case .data(let bytes) = reply {
+            faults.record(bytes.count)
+            return (.pass, reply, clock.bulkTransferTime(length: bytes.count))
+        }
+        return (.pass, reply, 0)
     }
 
     func selectAlternate(interface: Int, alternate: Int) -> Bool {

@@ -86,7 +86,8 @@ extension Atelier {
             if verifyOnly { return "verified: \(report.bytesVerified) bytes match \(image) on \(probe) (\(time))" }
             return "flashed \(image) to \(board) via \(probe): \(report.sectorsTouched) sectors, "
                 + "\(report.sectorsSkipped) unchanged, \(report.sectorsErased) erased, \(report.bytesWritten) bytes written"
-                + (noVerify ? "" : ", verified") + " (\(time))"
+                + (noVerify && report.retries == 0 ? "" : ", verified")
+                + (report.retries > 0 ? " after \(report.retries) retried operation(s)" : "") + " (\(time))"
         }
 
         static func address(_ text: String) throws -> UInt64 {

@@ -16,6 +16,12 @@ final class FlashProgress {
     }
 
     func handle(_ event: FlashEvent) {
+        // A retry is news in every style: the user should know the device stalled, and that it was verified.
+        if case .retrying(let operation, let address, let reason) = event, style != .json {
+            let clear = style == .bar ? "\r\u{1B}[K" : ""
+            write(clear + "retrying \(operation) at \(hex(address)) once, then verifying: \(reason)\n")
+            return
+        }
         switch style {
         case .json: emitJSON(event)
         case .bar: drawBar(event)
@@ -67,6 +73,8 @@ final class FlashProgress {
         case .writing(let address, let count, let done, let total):
             fields = ["event": "writing", "address": address, "bytes": count, "done": done, "total": total]
         case .verifying(let sector): fields = ["event": "verifying", "sector": sector.index, "address": sector.start]
+        case .retrying(let operation, let address, let reason):
+            fields = ["event": "retrying", "operation": operation, "address": address, "reason": reason]
         case .finished: return  // the command prints the report itself as the final line
         }
         guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
