@@ -9,8 +9,8 @@ extension Chip {
                 throw .invalid(source, "memory region '\(region.name)' ends past the 32-bit address space")
             }
             for other in memory[..<index] where other.overlaps(region.start..<region.end) {
-                throw .invalid(source, "memory regions '\(other.name)' (\(hex(other.start))..\(hex(other.end))) and "
-                    + "'\(region.name)' (\(hex(region.start))..\(hex(region.end))) overlap")
+                throw .invalid(source, "memory regions '\(other.name)' (\(hexRange(other.start..<other.end))) and "
+                    + "'\(region.name)' (\(hexRange(region.start..<region.end))) overlap")
             }
             if memory[..<index].contains(where: { $0.name == region.name }) {
                 throw .invalid(source, "two memory regions are named '\(region.name)'")

@@ -44,3 +44,8 @@ extension String {
         return String(scalars)
     }
 }
+
+/// `0x08000000..0x080FFFFF`: a range by its first and last address, as datasheets write memory maps.
+public func hexRange(_ range: Range<UInt64>) -> String {
+    range.isEmpty ? "\(hex(range.lowerBound)) (empty)" : "\(hex(range.lowerBound))..\(hex(range.upperBound - 1))"
+}

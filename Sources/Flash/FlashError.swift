@@ -26,10 +26,9 @@ public enum FlashError: Error, CustomStringConvertible {
         switch self {
         case .outsideFlash(let range, let nearest):
             let bytes = range.upperBound - range.lowerBound
-            var text = "\(bytes) image bytes at \(hex(range.lowerBound))..\(hex(range.upperBound)) lie outside the board's flash"
+            var text = "\(bytes) image bytes at \(hexRange(range)) lie outside the board's flash"
             if let nearest {
-                text += "; the nearest region is '\(nearest.name)' at \(hex(nearest.range.lowerBound))"
-                    + "..\(hex(nearest.range.upperBound))"
+                text += "; the nearest region is '\(nearest.name)' at \(hexRange(nearest.range))"
             }
             return text + ". Nothing was written: link the image for this board or pick the right --board."
         case .verifyMismatch(let address, let expected, let actual):
@@ -45,7 +44,7 @@ public enum FlashError: Error, CustomStringConvertible {
         case .unsupported(let what):
             return what
         case .sourceFailed(let range, let underlying):
-            return "cannot read image bytes \(hex(range.lowerBound))..\(hex(range.upperBound)): \(underlying)"
+            return "cannot read image bytes \(hexRange(range)): \(underlying)"
         }
     }
 }

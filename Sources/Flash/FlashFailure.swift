@@ -53,7 +53,7 @@ public struct FlashInterruption: Sendable, CustomStringConvertible {
             text = "\(place) failed"
         }
         if let changing {
-            text += "; the flash at \(hex(changing.lowerBound))..\(hex(changing.upperBound)) may be half-written, "
+            text += "; the flash at \(hexRange(changing)) may be half-written, "
                 + "so flash again"
         } else {
             text += ", then flash again"

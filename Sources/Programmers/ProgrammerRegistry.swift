@@ -72,7 +72,7 @@ extension ProgrammerRegistry {
         }
         let base = chosen.name.flatMap(Self.address(in:)) ?? flash.start
         guard flash.contains(base) || force else {
-            throw DFUError.wrongChip(board: "\(board.id) (flash at \(hex(flash.start))..\(hex(flash.end)))",
+            throw DFUError.wrongChip(board: "\(board.id) (flash at \(hexRange(flash.start..<flash.end)))",
                                      device: "a DFU device writing from \(hex(base))")
         }
         let functional = alternates.compactMap(\.dfu).first

@@ -22,7 +22,7 @@ import Testing
         #expect(result.exitCode == 3)
         expectNoSuccess(result)
         #expect(result.stderr.contains("the device disappeared during program at 0x08001800, after 6144 bytes "
-            + "written: check the cable and the hub, replug the device; the flash at 0x08000000..0x08004000 may be "
+            + "written: check the cable and the hub, replug the device; the flash at 0x08000000..0x08003FFF may be "
             + "half-written, so flash again"), "\(result.stderr)")
     }
 
@@ -59,7 +59,7 @@ import Testing
         expectNoSuccess(result)
         #expect(result.stderr.contains("retrying program at 0x08000800 once"))
         #expect(result.stderr.contains("the device stalled program at 0x08000800, after 2048 bytes written, and "
-            + "again when retried: reset the board into its bootloader; the flash at 0x08000000..0x08004000 may be "
+            + "again when retried: reset the board into its bootloader; the flash at 0x08000000..0x08003FFF may be "
             + "half-written"), "\(result.stderr)")
     }
 
@@ -69,7 +69,7 @@ import Testing
         #expect(result.exitCode == 3)
         expectNoSuccess(result)
         #expect(result.stderr.contains("the device stopped answering during program at 0x08001800, after 6144 bytes "
-            + "written: replug or power-cycle the board; the flash at 0x08000000..0x08004000 may be half-written"),
+            + "written: replug or power-cycle the board; the flash at 0x08000000..0x08003FFF may be half-written"),
             "\(result.stderr)")
         #expect(result.stderr.contains("timed out after 5000 ms"))
         #expect(Date().timeIntervalSince(started) >= 5)
@@ -129,7 +129,7 @@ import Testing
         #expect(result.exitCode == 3)
         #expect(!result.stdout.contains("flashed"))
         #expect(result.stderr.contains("the device disappeared during write at 0x0800"), "\(result.stderr)")
-        #expect(result.stderr.contains("the flash at 0x08000000..0x08007800 may be half-written"))
+        #expect(result.stderr.contains("the flash at 0x08000000..0x080077FF may be half-written"))
     }
 
     @Test func oneStallRestartsTheStreamOnceAndVerifies() throws {

@@ -102,7 +102,7 @@ import Testing
     @Test func anImageOutsideFlashIsRefusedBeforeTheDeviceIsTouched() throws {
         let result = try flash(try image("big.bin", random(16, seed: 5)), base: "0x080FFFF8")
         #expect(result.exitCode == 2)
-        #expect(result.stderr.contains("8 image bytes at 0x08100000..0x08100008 lie outside the board's flash"))
+        #expect(result.stderr.contains("8 image bytes at 0x08100000..0x08100007 lie outside the board's flash"))
     }
 
     @Test func twoIdenticalProbesNeedAPortAndTheRightOneIsFlashed() throws {

@@ -84,7 +84,7 @@ final class FaultyTarget: FlashTarget {
             let text = "\(error)"
             return stop.address == 0x0800_1400 && stop.bytesWritten == 5120
                 && text.hasPrefix("the device disappeared during program at 0x08001400, after 5120 bytes written: "
-                    + "check the cable and the hub, replug the device; the flash at 0x08001000..0x08002000 may be "
+                    + "check the cable and the hub, replug the device; the flash at 0x08001000..0x08001FFF may be "
                     + "half-written, so flash again")
         }
     }

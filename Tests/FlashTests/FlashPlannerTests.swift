@@ -40,7 +40,7 @@ let f4Memory = [f4Flash, MemoryRegion(name: "sram", kind: .ram, start: 0x2000_00
         } throws: { error in
             guard case FlashError.outsideFlash(let range, let nearest) = error else { return false }
             return range == 0x0810_0000..<0x0810_0010 && nearest?.name == "flash"
-                && "\(error)".contains("16 image bytes at 0x08100000..0x08100010")
+                && "\(error)".contains("16 image bytes at 0x08100000..0x0810000F")
         }
     }
 

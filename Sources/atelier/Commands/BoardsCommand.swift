@@ -76,7 +76,7 @@ extension Atelier.Boards {
             print("  memory")
             for region in board.memory {
                 let sectors = region.sectors.map { "\($0.count) x \(ByteSize.format($0.size))" }.joined(separator: ", ")
-                let range = "\(hex(region.start))..\(hex(region.end))"
+                let range = hexRange(region.start..<region.end)
                 print("    \(region.name.padding(9)) \(region.kind.rawValue.padding(6)) \(range)  "
                     + "\(ByteSize.format(region.size).padding(6))\(sectors.isEmpty ? "" : " sectors \(sectors)")")
             }
