@@ -11,7 +11,10 @@ struct Atelier: AsyncParsableCommand {
             (no probe, no permission, missing toolchain, USB error).
             """,
         version: "0.1.0",
-        subcommands: [Boards.self, Image.self, Flash.self, Probes.self, UdevRules.self, Doctor.self]
+        subcommands: [
+            Boards.self, Image.self, Flash.self, Run.self, Reset.self, Read.self, Erase.self, Probes.self, UdevRules.self,
+            Doctor.self,
+        ]
     )
 
     /// ArgumentParser exits 64 on usage errors; atelier promises 2 for every kind of bad input.
