@@ -9,18 +9,23 @@ public enum VirtualDeviceRegistry {
     public static let factories: [String: Factory] = [
         "dfuse": makeDfuSe,
         "dfu": makeDFU,
+        STLinkVariant.v2.rawValue: { try makeSTLink($0, variant: .v2) },
+        STLinkVariant.v21.rawValue: { try makeSTLink($0, variant: .v21) },
     ]
 
     public static var kinds: [String] { factories.keys.sorted() }
 
     /// A default serial: 12 upper-case hex digits (the STM32 ROM bootloader's form), from the kind, board and
-    /// the device's position among devices of that kind and board, so reruns find their state again.
+    /// the device's position among devices of that kind and board, so reruns find their state again. ST-Links
+    /// get 24 digits: stlink-tools skips a probe whose serial has any other length (`stlink.md` section 1).
     public static func defaultSerial(kind: String, board: String, ordinal: Int) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in "\(kind):\(board):\(ordinal)".utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
         }
-        return String(format: "%012llX", hash & 0xFFFF_FFFF_FFFF)
+        let short = String(format: "%012llX", hash & 0xFFFF_FFFF_FFFF)
+        guard STLinkVariant(rawValue: kind) != nil else { return short }
+        return short + String(format: "%012llX", (hash >> 16 ^ hash &* 0x9E37_79B9) & 0xFFFF_FFFF_FFFF)
     }
 
     static func makeDfuSe(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
@@ -54,6 +59,30 @@ public enum VirtualDeviceRegistry {
         let model = try DFUBootloader(chip: context.board.chip, boardName: context.board.name, serial: context.serial,
                                       base: base, clock: context.clock)
         model.persist = try persistence(context, flash: model.flash)
+        return model
+    }
+
+    /// An ST-Link with the board's chip behind it; the chip's flash comes from `--state` and goes back there.
+    static func makeSTLink(_ context: VirtualDeviceContext, variant: STLinkVariant) throws -> USBDeviceModel {
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("\(variant.rawValue):\(context.board.id)",
+                                                reason: "unknown setting '\(key)'")
+        }
+        let chip = context.board.chip
+        guard chip.core.architecture == .arm, chip.flash != nil else {
+            throw VirtualRigError.unsupportedBoard(
+                kind: variant.rawValue, board: context.board.id,
+                reason: "an ST-Link debugs ARM Cortex-M chips with flash; chip '\(chip.id)' is \(chip.core.rawValue)")
+        }
+        let made: (chip: VirtualChip, persist: (() throws -> Void)?)
+        do {
+            made = try VirtualChip.make(for: context)
+        } catch let error as ChipError {
+            throw VirtualRigError.unsupportedBoard(kind: variant.rawValue, board: context.board.id,
+                                                   reason: error.description)
+        }
+        let model = VirtualSTLink(variant: variant, chip: made.chip, serial: context.serial)
+        model.persist = made.persist
         return model
     }
 

@@ -123,10 +123,11 @@ public final class VirtualRig {
     /// Creates the testbed, runs `command` under umockdev's preload until it exits, persists every device's
     /// state, and returns the command's exit status.
     /// With `forwardSignals`, Ctrl-C or a SIGTERM to this process reaches the command (the CLI wants that; a
-    /// test runner hosting a rig does not).
+    /// test runner hosting a rig does not). Chips behind probe models run from before the command starts until
+    /// `runFor` seconds after it ends, and report what they do to `onChipEvent` (from their own threads).
     public func run(
         _ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-        forwardSignals: Bool = false
+        forwardSignals: Bool = false, runFor: Double = 0, onChipEvent: ((Attached, ChipEvent) -> Void)? = nil
     ) throws -> Int32 {
         guard !command.isEmpty else { throw VirtualRigError.commandNotStarted("no command given after '--'") }
         var message: UnsafeMutablePointer<CChar>?
@@ -148,11 +149,13 @@ public final class VirtualRig {
         } else {
             childEnvironment["LD_PRELOAD"] = preload
         }
+        powerChips(onEvent: onChipEvent)
         let status = withCStrings(command) { argv in
             withCStrings(childEnvironment.map { "\($0.key)=\($0.value)" }) { envp in
                 rig_testbed_run(testbed, argv, envp, forwardSignals ? 1 : 0, &message)
             }
         }
+        if status >= 0 { keepChipsRunning(for: runFor) }
         var failures: [Error] = []
         for device in devices {
             do { try device.server.model.shutdown() } catch { failures.append(error) }

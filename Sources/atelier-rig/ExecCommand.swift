@@ -27,6 +27,16 @@ extension AtelierRig {
         @Option(help: "Extra folder of board and chip files (repeatable).")
         var boardsPath: [String] = []
 
+        @Option(help: ArgumentHelp(
+            "Where the emulated chips' console output and LED/pin events go: a file, or '-' for stderr.",
+            valueName: "FILE"))
+        var console: String = "-"
+
+        @Option(help: ArgumentHelp(
+            "Keep the chips running this long after COMMAND exits (or until they stop), showing their output.",
+            valueName: "SECONDS"))
+        var runFor: Double = 0
+
         @Argument(parsing: .postTerminator, help: "The command to run, after '--'.")
         var command: [String] = []
 
@@ -34,14 +44,29 @@ extension AtelierRig {
             if devices.isEmpty { throw ValidationError("Give at least one --device KIND:BOARD.") }
             if command.isEmpty { throw ValidationError("Give the command to run after '--'.") }
             if !(timeScale >= 0 && timeScale.isFinite) { throw ValidationError("--time-scale must be 0 or more.") }
+            if !(runFor >= 0 && runFor.isFinite) { throw ValidationError("--run-for must be 0 or more seconds.") }
         }
 
         func run() throws {
             let specs = try devices.map(DeviceSpec.init(parsing:))
             let rig = try VirtualRig(specs: specs, catalog: try loadCatalog(),
                                      options: .init(timeScale: timeScale, stateDirectory: state))
-            let status = try rig.run(command, forwardSignals: true)
+            let sink = try consoleSink()
+            let log = ChipEventLog()
+            let status = try rig.run(command, forwardSignals: true, runFor: runFor) { device, event in
+                if let text = log.text(for: event, board: (device.server.model as? ChipHostingDevice)?.chip.board) { sink.write(Data(text.utf8)) }
+            }
             throw ExitCode(status)
+        }
+
+        /// stderr, or the `--console` file (created or truncated).
+        private func consoleSink() throws -> FileHandle {
+            guard console != "-" else { return FileHandle.standardError }
+            guard FileManager.default.createFile(atPath: console, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: console) else {
+                throw ValidationError("Cannot create the --console file '\(console)'.")
+            }
+            return handle
         }
 
         private func loadCatalog() throws -> BoardCatalog {
