@@ -66,7 +66,7 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
         case .loaderFailed(let operation, let address, let detail):
             return "\(operation) at \(hex(UInt64(address))) failed: \(detail)"
         case .wrongChip(let board, let expected, let found):
-            return "the chip on the wire is not the \(board)'s: expected \(expected), found \(found). Pick the right "
+            return "the chip on the wire is not \(board): expected \(expected), found \(found). Pick the right "
                 + "--board, or pass --force if you are sure"
         case .flashError(let operation, let address, let status):
             return "\(operation) at \(hex(UInt64(address))) failed: the flash controller's status register reads "

@@ -111,13 +111,25 @@ public final class STLinkProbe {
 
     // MARK: Debug and core registers
 
+    /// A 32-bit word through the AP; a bus fault there is the address's fault, not the wiring's.
     public func readDebugRegister(_ address: UInt32) throws(STLinkError) -> UInt32 {
-        try execute(WordCommand.readDebugRegister(address))
+        do {
+            return try execute(WordCommand.readDebugRegister(address))
+        } catch .status(_, let code) where Self.apFaults.contains(code) {
+            throw .memoryFault(address: address, count: 4, status: code)
+        }
     }
 
     public func writeDebugRegister(_ address: UInt32, _ value: UInt32) throws(STLinkError) {
-        try execute(StatusCommand.writeDebugRegister(address, value))
+        do {
+            try execute(StatusCommand.writeDebugRegister(address, value))
+        } catch .status(_, let code) where Self.apFaults.contains(code) {
+            throw .memoryFault(address: address, count: 4, status: code)
+        }
     }
+
+    /// SWD_AP_FAULT, SWD_AP_ERROR, SWD_AP_STICKY_ERROR: what a bus error on the access looks like.
+    static let apFaults: Set<UInt8> = [0x11, 0x12, 0x19]
 
     /// A core register through READREG (DCRSR numbering); the core must be halted.
     public func readCoreRegister(_ register: CortexMRegister) throws(STLinkError) -> UInt32 {

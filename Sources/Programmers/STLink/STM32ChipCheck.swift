@@ -31,34 +31,49 @@ public struct STM32ChipCheck: Sendable {
                         flashKiB: board.chip.flash.map { UInt32($0.size / 1024) })
     }
 
-    /// Reads the identity registers the board's chip file names.
-    public func read(_ probe: STLinkProbe) throws(STLinkError) -> Identity {
+    /// Reads the identity registers the board's chip file names, stopping at the first that differs from
+    /// `expected` (another chip's flash-size register may not even be mapped). An unmapped register reads as nil.
+    public func read(_ probe: STLinkProbe, against expected: Identity? = nil) throws(STLinkError) -> Identity {
         let debug = board.chip.debug
         var identity = Identity(dpIDCode: probe.idcode)
+        if let expected, Self.differs(expected.dpIDCode, identity.dpIDCode) { return identity }
         if let address = debug?.partIDAddress {
-            var deviceID = try probe.read32(UInt32(truncatingIfNeeded: address)) & 0xFFF
+            var deviceID = try optional { () throws(STLinkError) in
+                try probe.read32(UInt32(truncatingIfNeeded: address)) & 0xFFF
+            }
             // Rev-A STM32F40x silicon reports the F2's 0x411; both peers rewrite it when the core is a Cortex-M4.
             if deviceID == 0x411, try probe.read32(CortexM.cpuid) >> 4 & 0xFFF == 0xC24 { deviceID = 0x413 }
             identity.deviceID = deviceID
+            if let expected, Self.differs(expected.deviceID, deviceID ?? 0) { return identity }
         }
         if let address = debug?.flashSizeAddress {
             // A 32-bit read of the aligned word, upper half when the register sits at +2 (as stlink-org does).
-            let word = try probe.read32(UInt32(truncatingIfNeeded: address) & ~3)
-            identity.flashKiB = address & 2 != 0 ? word >> 16 : word & 0xFFFF
+            let word = try optional { () throws(STLinkError) in
+                try probe.read32(UInt32(truncatingIfNeeded: address) & ~3)
+            }
+            identity.flashKiB = word.map { address & 2 != 0 ? $0 >> 16 : $0 & 0xFFFF }
         }
         return identity
     }
 
-    /// Throws `wrongChip` naming both when any identity the board defines differs.
+    /// Throws `wrongChip` naming both when any identity the board defines differs or cannot be read.
     public func check(_ probe: STLinkProbe) throws(STLinkError) {
         let expected = self.expected
-        let found = try read(probe)
+        let found = try read(probe, against: expected)
         let mismatch = Self.differs(expected.dpIDCode, found.dpIDCode)
-            || Self.differs(expected.deviceID, found.deviceID)
-            || Self.differs(expected.flashKiB, found.flashKiB)
+            || Self.differs(expected.deviceID, found.deviceID ?? 0)
+            || Self.differs(expected.flashKiB, found.flashKiB ?? 0)
         if mismatch {
-            throw .wrongChip(board: "\(board.id) (\(board.chip.id))", expected: expected.description,
+            throw .wrongChip(board: "\(board.id)'s \(board.chip.id)", expected: expected.description,
                              found: found.description)
+        }
+    }
+
+    private func optional(_ read: () throws(STLinkError) -> UInt32) throws(STLinkError) -> UInt32? {
+        do {
+            return try read()
+        } catch .memoryFault {
+            return nil
         }
     }
 
