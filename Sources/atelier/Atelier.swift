@@ -12,8 +12,8 @@ struct Atelier: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Boards.self, Image.self, Flash.self, Run.self, Reset.self, Read.self, Erase.self, Probes.self, UdevRules.self,
-            Doctor.self,
+            Boards.self, Image.self, Flash.self, Run.self, Reset.self, Read.self, Erase.self, Probes.self,
+            UdevRules.self, Doctor.self,
         ]
     )
 

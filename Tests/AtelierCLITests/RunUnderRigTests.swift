@@ -18,7 +18,9 @@ import Testing
     }
 
     /// `body` runs first thing after reset; `sh(op, arg)` is a semihosting call.
-    func firmware(_ name: String, body: String, cpu: String = "cortex-m3", ram: String = "0x20005000") throws -> String {
+    func firmware(_ name: String, body: String, cpu: String = "cortex-m3", ram: String = "0x20005000")
+        throws -> String
+    {
         let source = """
             static int sh(int op, const void *arg) {
                 register int r0 __asm__("r0") = op;
@@ -69,7 +71,8 @@ import Testing
     }
 
     @Test(.enabled(if: hasCompiler)) func sysWriteAndANormalExitWithoutExpectPass() throws {
-        let body = #"unsigned b[3] = {1, (unsigned)"written\n", 8}; sh(5, b); sh(3, "!"); sh(0x18, (const void *)0x20026);"#
+        let body = #"unsigned b[3] = {1, (unsigned)"written\n", 8}; sh(5, b); sh(3, "!"); "#
+            + #"sh(0x18, (const void *)0x20026);"#
         let result = try run(try firmware("write", body: body), [])
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout == "written\n!")

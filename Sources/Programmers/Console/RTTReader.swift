@@ -19,7 +19,8 @@ public final class RTTReader {
             let bytes = try debug.readMemory(here, count: count)
             if count >= identifier.count {
                 for offset in stride(from: 0, through: count - identifier.count, by: 4)
-                where bytes[offset] == identifier[0] && Array(bytes[offset..<(offset + identifier.count)]) == identifier {
+                where bytes[offset] == identifier[0]
+                    && Array(bytes[offset..<(offset + identifier.count)]) == identifier {
                     return here + UInt32(offset)
                 }
             }

@@ -38,7 +38,9 @@ enum LE {
     static func u32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << ($1 * 8) }
     }
-    static func u16(_ bytes: [UInt8], at offset: Int) -> UInt16 { UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8 }
+    static func u16(_ bytes: [UInt8], at offset: Int) -> UInt16 {
+        UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    }
 }
 
 func checkLength(_ reply: [UInt8], _ length: Int, _ name: String) throws(STLinkError) {
@@ -109,11 +111,12 @@ public struct NoReplyCommand: STLinkRequest, Sendable {
     public func encode() -> [UInt8] { bytes }
     public func decode(_ reply: [UInt8]) throws(STLinkError) {}
 
-    public static let dfuExit = NoReplyCommand(name: "DFU_EXIT", bytes: [STLinkCommand.dfu.rawValue, STLinkModeExit.dfuExit])
+    public static let dfuExit = NoReplyCommand(name: "DFU_EXIT",
+                                               bytes: [STLinkCommand.dfu.rawValue, STLinkModeExit.dfuExit])
     public static let swimExit = NoReplyCommand(name: "SWIM_EXIT",
                                                 bytes: [STLinkCommand.swim.rawValue, STLinkModeExit.swimExit])
-    public static let debugExit = NoReplyCommand(name: "DEBUG_EXIT",
-                                                 bytes: [STLinkCommand.debug.rawValue, STLinkDebugCommand.exit.rawValue])
+    public static let debugExit = NoReplyCommand(
+        name: "DEBUG_EXIT", bytes: [STLinkCommand.debug.rawValue, STLinkDebugCommand.exit.rawValue])
 }
 
 /// A DEBUG_COMMAND answered by a status byte (2 bytes, or 12 for GETLASTRWSTATUS2, 8 for SET_COM_FREQ).

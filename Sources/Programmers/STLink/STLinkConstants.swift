@@ -134,16 +134,22 @@ public struct STLinkModel: Sendable, Equatable {
 
     /// V2 (0x3748) sends commands on EP 0x02; V2-1 and V3 on EP 0x01; every generation replies on 0x81.
     public static let all: [STLinkModel] = [
-        STLinkModel(productID: 0x3748, name: "ST-Link V2", generation: .v2, commandEndpoint: 0x02, replyEndpoint: 0x81),
+        STLinkModel(productID: 0x3748, name: "ST-Link V2", generation: .v2, commandEndpoint: 0x02,
+                    replyEndpoint: 0x81),
         STLinkModel(productID: 0x374A, name: "ST-Link V2 (audio)", generation: .v2, commandEndpoint: 0x01,
                     replyEndpoint: 0x81),
-        STLinkModel(productID: 0x374B, name: "ST-Link V2-1", generation: .v2, commandEndpoint: 0x01, replyEndpoint: 0x81),
-        STLinkModel(productID: 0x3752, name: "ST-Link V2-1", generation: .v2, commandEndpoint: 0x01, replyEndpoint: 0x81),
+        STLinkModel(productID: 0x374B, name: "ST-Link V2-1", generation: .v2, commandEndpoint: 0x01,
+                    replyEndpoint: 0x81),
+        STLinkModel(productID: 0x3752, name: "ST-Link V2-1", generation: .v2, commandEndpoint: 0x01,
+                    replyEndpoint: 0x81),
         STLinkModel(productID: 0x374D, name: "STLINK-V3 loader", generation: .v3, commandEndpoint: 0x01,
                     replyEndpoint: 0x81),
-        STLinkModel(productID: 0x374E, name: "STLINK-V3E", generation: .v3, commandEndpoint: 0x01, replyEndpoint: 0x81),
-        STLinkModel(productID: 0x374F, name: "STLINK-V3S/SET", generation: .v3, commandEndpoint: 0x01, replyEndpoint: 0x81),
-        STLinkModel(productID: 0x3753, name: "STLINK-V3 2VCP", generation: .v3, commandEndpoint: 0x01, replyEndpoint: 0x81),
+        STLinkModel(productID: 0x374E, name: "STLINK-V3E", generation: .v3, commandEndpoint: 0x01,
+                    replyEndpoint: 0x81),
+        STLinkModel(productID: 0x374F, name: "STLINK-V3S/SET", generation: .v3, commandEndpoint: 0x01,
+                    replyEndpoint: 0x81),
+        STLinkModel(productID: 0x3753, name: "STLINK-V3 2VCP", generation: .v3, commandEndpoint: 0x01,
+                    replyEndpoint: 0x81),
         STLinkModel(productID: 0x3754, name: "STLINK-V3E no MSD", generation: .v3, commandEndpoint: 0x01,
                     replyEndpoint: 0x81),
     ]

@@ -38,7 +38,8 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
         case .usb(let error):
             return error.description
         case .shortReply(let command, let expected, let got):
-            return "the ST-Link answered \(command) with \(got) bytes instead of \(expected); replug the probe and retry"
+            return "the ST-Link answered \(command) with \(got) bytes instead of \(expected); replug the probe "
+                + "and retry"
         case .status(let command, let code):
             let name = STLinkStatus(rawValue: code)?.description ?? "unknown status"
             return "the ST-Link refused \(command) with \(name) (\(hex(UInt64(code), width: 2)))"

@@ -29,7 +29,9 @@ extension STLinkProbe {
 
     /// Half-words with READMEM_16BIT where the firmware has it (flash-size registers are 16-bit wide).
     public func read16(_ address: UInt32) throws(STLinkError) -> UInt16 {
-        guard address % 2 == 0 else { throw .invalidRequest("a 16-bit read needs an even address, not \(hexWord(address))") }
+        guard address % 2 == 0 else {
+            throw .invalidRequest("a 16-bit read needs an even address, not \(hexWord(address))")
+        }
         let bytes: [UInt8]
         if version.has16BitMemory {
             bytes = try readPiece(address, 2, width: 2)

@@ -149,7 +149,8 @@ public final class STLinkProbe {
 
     /// Resumes the core; with `maskInterrupts` no interrupt runs (for routines atelier loads into RAM).
     public func run(maskInterrupts: Bool = false) throws(STLinkError) {
-        try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey | CortexM.cDebugEn | (maskInterrupts ? CortexM.cMaskInts : 0))
+        let mask = maskInterrupts ? CortexM.cMaskInts : 0
+        try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey | CortexM.cDebugEn | mask)
     }
 
     /// One instruction with interrupts masked: the three DHCSR writes both peers use.

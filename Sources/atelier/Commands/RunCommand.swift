@@ -7,7 +7,8 @@ import Programmers
 extension Atelier {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Flash what changed, reset, and show what the firmware prints until it passes, fails or times out.",
+            abstract: "Flash what changed, reset, and show what the firmware prints until it passes, fails or "
+                + "times out.",
             discussion: """
                 The console is semihosting (the probe serves BKPT 0xAB calls) or RTT, as the board declares. \
                 Exit 0 when --expect matched (or the firmware exited normally without --expect); 1 when --fail \
@@ -24,7 +25,8 @@ extension Atelier {
         var expect: String?
         @Option(help: ArgumentHelp("Fail when the output matches this regular expression.", valueName: "re"))
         var fail: String?
-        @Option(help: ArgumentHelp("Give up after this many seconds (exit 3).", valueName: "s")) var timeout: Double = 30
+        @Option(help: ArgumentHelp("Give up after this many seconds (exit 3).", valueName: "s"))
+        var timeout: Double = 30
         @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
 
         func validate() throws {
