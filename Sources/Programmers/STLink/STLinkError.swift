@@ -26,8 +26,8 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
     case loaderFailed(operation: String, address: UInt32, detail: String)
     /// The chip on the wire is not the board's chip.
     case wrongChip(board: String, expected: String, found: String)
-    /// The flash controller reported an error.
-    case flashError(operation: String, address: UInt32, status: UInt32)
+    /// The flash controller reported an error; `errors` names the status register's error bits.
+    case flashError(operation: String, address: UInt32, status: UInt32, errors: [String])
     /// An argument atelier cannot use: unaligned, too long.
     case invalidRequest(String)
     /// The board's chip has a flash controller this driver does not know.
@@ -69,10 +69,10 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
         case .wrongChip(let board, let expected, let found):
             return "the chip on the wire is not \(board): expected \(expected), found \(found). Pick the right "
                 + "--board, or pass --force if you are sure"
-        case .flashError(let operation, let address, let status):
+        case .flashError(let operation, let address, let status, let errors):
+            let bits = errors.isEmpty ? "no error bit" : errors.joined(separator: ", ")
             return "\(operation) at \(hex(UInt64(address))) failed: the flash controller's status register reads "
-                + "\(hex(UInt64(status))) (" + Self.flashBits(status) + "); the sector may be write-protected "
-                + "(check the option bytes)"
+                + "\(hex(UInt64(status))) (\(bits)); the sector may be write-protected (check the option bytes)"
         case .invalidRequest(let text):
             return text
         case .unsupportedFlashController(let name):
@@ -82,17 +82,5 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
 
     private static func swdFailure(_ code: UInt8) -> Bool {
         [0x09, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17, 0x1D].contains(code)
-    }
-
-    /// Names the error bits of an F1 or F4 FLASH_SR; the two share PGERR/WRPRTERR positions with different names.
-    private static func flashBits(_ status: UInt32) -> String {
-        var names: [String] = []
-        if status & 0x04 != 0 { names.append("PGERR") }
-        if status & 0x10 != 0 { names.append("WRPRTERR/WRPERR") }
-        if status & 0x02 != 0 { names.append("OPERR") }
-        if status & 0x20 != 0 { names.append("PGAERR") }
-        if status & 0x40 != 0 { names.append("PGPERR") }
-        if status & 0x80 != 0 { names.append("PGSERR") }
-        return names.isEmpty ? "no error bit" : names.joined(separator: ", ")
     }
 }

@@ -29,6 +29,14 @@ public struct STM32FlashController: Sendable, Equatable {
     public var busyBit: UInt32 { family == .f1 ? 1 << 0 : 1 << 16 }
     /// Error bits: F1 PGERR|WRPRTERR; F4 OPERR|WRPERR|PGAERR|PGPERR|PGSERR.
     public var errorBits: UInt32 { family == .f1 ? 0x14 : 0xF2 }
+    /// The names of the error bits set in a FLASH_SR value, in bit order (reference/stm32-nrf-flash.md).
+    public func errorNames(_ status: UInt32) -> [String] {
+        let names: [(UInt32, String)] = family == .f1
+            ? [(0x04, "PGERR"), (0x10, "WRPRTERR")]
+            : [(0x02, "OPERR"), (0x10, "WRPERR"), (0x20, "PGAERR"), (0x40, "PGPERR"), (0x80, "PGSERR")]
+        return names.filter { status & $0.0 != 0 }.map(\.1)
+    }
+
     /// What to write to SR to clear every W1C flag (errors and EOP).
     public var clearFlags: UInt32 { family == .f1 ? 0x34 : 0xF3 }
     /// CR.STRT: bit 6 on F1, bit 16 on F4.

@@ -102,7 +102,8 @@ public final class STM32FlashTarget: FlashTarget {
             let status = try probe.readCoreRegister(.r5)
             if remaining != 0 || status & controller.errorBits != 0 {
                 let failed = here + UInt32(count) - remaining
-                throw STLinkError.flashError(operation: "programming", address: failed, status: status)
+                throw STLinkError.flashError(operation: "programming", address: failed, status: status,
+                                             errors: controller.errorNames(status))
             }
             offset += count
         }
@@ -146,7 +147,8 @@ public final class STM32FlashTarget: FlashTarget {
         let status = try waitWhileBusy(operation, at: address, timeout: timeout)
         try probe.write32(controller.controlRegister, 0)
         if status & controller.errorBits != 0 {
-            throw STLinkError.flashError(operation: operation, address: address, status: status)
+            throw STLinkError.flashError(operation: operation, address: address, status: status,
+                                         errors: controller.errorNames(status))
         }
     }
 

@@ -11,6 +11,8 @@ final class ScriptedSTLink: STLinkTransport {
     /// Status replies queued per DEBUG sub-command, used before the normal answer (e.g. WAIT twice).
     var queuedStatus: [UInt8: [UInt8]] = [:]
     var lastAccessStatus: UInt8 = 0x80
+    /// Called when the host resumes the core (a DHCSR write without C_HALT), as if a loaded routine ran.
+    var onRun: ((ScriptedSTLink) -> Void)?
     private(set) var sent: [[UInt8]] = []
     private(set) var written: [(address: UInt32, bytes: [UInt8])] = []
 
@@ -61,7 +63,13 @@ final class ScriptedSTLink: STLinkTransport {
         case 0x31: return [0x80, 0, 0, 0] + LE.bytes(idcode) + [0, 0, 0, 0]
         case 0x36: return [0x80, 0, 0, 0] + LE.bytes(word(LE.u32(command, at: 2)))
         case 0x35:
-            words[LE.u32(command, at: 2)] = LE.u32(command, at: 6)
+            let address = LE.u32(command, at: 2), value = LE.u32(command, at: 6)
+            // FLASH_SR (F1 and F4) is write-1-to-clear: the flags a host writes read back clear.
+            words[address] = address == 0x4002_200C || address == 0x4002_3C0C ? 0 : value
+            if address == 0xE000_EDF0, value & 3 == 1 {
+                onRun?(self)
+                words[address] = 0x0003_0003
+            }
             return ok
         case 0x33: return [0x80, 0, 0, 0] + LE.bytes(registers[command[2]] ?? 0)
         case 0x34:
