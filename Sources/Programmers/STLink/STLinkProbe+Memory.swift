@@ -8,21 +8,31 @@ extension STLinkProbe {
 
     /// Reads `count` bytes at `address`: word transfers for the aligned middle, byte transfers for the edges.
     public func readMemory(_ address: UInt32, count: Int) throws(STLinkError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        for piece in pieces(address, count) {
-            bytes += try readPiece(piece.address, piece.count, width: piece.width)
-        }
-        return bytes
+        try readMemory(address, count: count, checked: true)
     }
 
     /// Writes `bytes` at `address` the same way; every transfer's bus status is checked.
     public func writeMemory(_ address: UInt32, _ bytes: [UInt8]) throws(STLinkError) {
+        try writeMemory(address, bytes, checked: true)
+    }
+
+    /// `checked: false` skips asking for each transfer's bus status: one USB round trip less, for RAM atelier
+    /// already wrote and read successfully (its routines' parameters), where a fault would show in the results.
+    func readMemory(_ address: UInt32, count: Int, checked: Bool) throws(STLinkError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        for piece in pieces(address, count) {
+            bytes += try readPiece(piece.address, piece.count, width: piece.width, checked: checked)
+        }
+        return bytes
+    }
+
+    func writeMemory(_ address: UInt32, _ bytes: [UInt8], checked: Bool) throws(STLinkError) {
         var offset = 0
         for piece in pieces(address, bytes.count) {
             let header = WriteMemoryHeader(width: piece.width, address: piece.address, count: piece.count)
             try transport.command(header.encode(), dataOut: Array(bytes[offset..<(offset + piece.count)]))
-            try checkLastAccess(piece.address, piece.count)
+            if checked { try checkLastAccess(piece.address, piece.count) }
             offset += piece.count
         }
     }
@@ -49,10 +59,12 @@ extension STLinkProbe {
         try writeDebugRegister(address, value)
     }
 
-    private func readPiece(_ address: UInt32, _ count: Int, width: Int) throws(STLinkError) -> [UInt8] {
+    private func readPiece(_ address: UInt32, _ count: Int, width: Int, checked: Bool = true)
+        throws(STLinkError) -> [UInt8]
+    {
         let request = ReadMemory(width: width, address: address, count: count)
         let bytes = try request.decode(transport.command(request.encode(), replyLength: request.replyLength))
-        try checkLastAccess(address, count)
+        if checked { try checkLastAccess(address, count) }
         return bytes
     }
 

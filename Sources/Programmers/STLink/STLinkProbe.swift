@@ -167,16 +167,18 @@ public final class STLinkProbe {
 
     /// Polls DHCSR until S_HALT; throws `haltTimeout` with the last DHCSR value.
     @discardableResult
-    public func waitForHalt(timeout: Duration, operation: String) throws(STLinkError) -> UInt32 {
+    public func waitForHalt(timeout: Duration, operation: String, maximumPause: Duration = .milliseconds(10))
+        throws(STLinkError) -> UInt32
+    {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        var pause = Duration.microseconds(200)
+        var pause = Duration.microseconds(100)
         while true {
             let dhcsr = try readDebugRegister(CortexM.dhcsr)
             if dhcsr & CortexM.sHalt != 0 { return dhcsr }
             if clock.now >= deadline { throw .haltTimeout(operation: operation, dhcsr: dhcsr) }
             sleep(pause)
-            pause = min(pause * 2, .milliseconds(10))
+            pause = min(pause * 2, maximumPause)
         }
     }
 

@@ -64,7 +64,7 @@ import Testing
         try probe.halt()
         #expect(device.sent.contains([0xF2, 0x35, 0xF0, 0xED, 0, 0xE0, 0x03, 0, 0x5F, 0xA0]))
         try probe.run()
-        #expect(device.words[0xE000_EDF0] == 0xA05F_0001)
+        #expect(device.sent.last == [0xF2, 0x35, 0xF0, 0xED, 0, 0xE0, 0x01, 0, 0x5F, 0xA0])
         device.words[0xE000_EDF0] = 0x0003_0003
         try probe.reset(halt: true)
         #expect(device.words[0xE000_ED0C] == 0x05FA_0004)

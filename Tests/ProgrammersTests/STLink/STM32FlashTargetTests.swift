@@ -25,37 +25,50 @@ import Testing
     @Test func openingLoadsTheRoutinesIntoSRAM() throws {
         let (device, probe) = try connected()
         let target = try STM32FlashTarget(probe: probe, board: try bluepill())
-        #expect(target.capabilities.maxTransferSize == 18 * 1024)
+        #expect(target.capabilities.maxTransferSize == 17 * 1024)
         let loaded = device.written.map(\.address)
-        #expect(loaded.contains(0x2000_0000) && loaded.contains(0x2000_0040) && loaded.contains(0x2000_0080))
+        #expect(loaded.contains(0x2000_0000) && loaded.contains(0x2000_0400) && loaded.contains(0x2000_0800))
+        #expect(target.layout.writeParameters == 0x2000_0864 && target.layout.buffer == 0x2000_0888)
     }
 
-    @Test func programmingFillsTheBufferAndRunsTheLoaderWithItsRegisters() throws {
+    /// The loader's parameter block as the host wrote it, and its results written as the routine would.
+    func words(_ device: ScriptedSTLink, at address: UInt32, count: Int) -> [UInt32] {
+        (0..<count).map { device.word(address + UInt32($0 * 4)) }
+    }
+
+    func finish(_ device: ScriptedSTLink, at parameters: UInt32, remaining: UInt32, status: UInt32, crc: UInt32) {
+        for (index, value) in [remaining, status, crc].enumerated() {
+            for (byte, part) in LE.bytes(value).enumerated() { device.store(part, at: parameters + 24 + UInt32(index * 4 + byte)) }
+        }
+    }
+
+    @Test func programmingSendsParametersAndDataInOneWriteAndKeepsTheSectorCRC() throws {
         let (device, probe) = try connected()
         let target = try STM32FlashTarget(probe: probe, board: try bluepill())
-        var seen: [UInt8: UInt32] = [:]
+        let parameters = target.layout.writeParameters
+        var seen: [UInt32] = []
+        var pc: UInt32 = 0
         device.onRun = { device in
-            seen = device.registers
-            device.registers[2] = 0
-            device.registers[5] = 0x20  // EOP only
+            seen = self.words(device, at: parameters, count: 6)
+            pc = device.registers[15] ?? 0
+            self.finish(device, at: parameters, remaining: 0, status: 0x20, crc: 0x1234_5678)
         }
         let bytes = (0..<1024).map { UInt8(truncatingIfNeeded: $0 * 5) }
         try target.program(address: 0x0800_0400, bytes: bytes)
-        #expect(seen[0] == 0x2000_0500 && seen[1] == 0x0800_0400 && seen[2] == 1024 && seen[3] == 0x4002_2000)
-        #expect(seen[15] == 0x2000_0000 && seen[16] == 0x0100_0000)
-        #expect(try probe.readMemory(0x2000_0500, count: 1024) == bytes)
-        // Unlocked with both keys before the first run.
-        let keys = device.sent.filter { $0.count >= 10 && $0[1] == 0x35 && LE.u32($0, at: 2) == 0x4002_2004 }
-        #expect(keys.map { LE.u32($0, at: 6) } == [0x4567_0123, 0xCDEF_89AB] || keys.isEmpty)
+        #expect(seen == [0x0800_0400, 1024, 0x4002_2000, 0x0800_0400, 1024, 0x2000_0000])
+        #expect(pc == 0x2000_0800)
+        #expect(try probe.readMemory(target.layout.buffer, count: 1024) == bytes)
+        // The sector's CRC came with the write: the verify costs no run.
+        let runs = device.sent.count
+        #expect(try target.checksum(address: 0x0800_0400, count: 1024) == 0x1234_5678)
+        #expect(device.sent.count == runs)
     }
 
     @Test func aLoaderThatStopsEarlyNamesTheFailingAddressAndTheStatusBits() throws {
         let (device, probe) = try connected()
         let target = try STM32FlashTarget(probe: probe, board: try bluepill())
-        device.onRun = { device in
-            device.registers[2] = 6
-            device.registers[5] = 0x10
-        }
+        let parameters = target.layout.writeParameters
+        device.onRun = { device in self.finish(device, at: parameters, remaining: 6, status: 0x10, crc: 0) }
         let failure = STLinkError.flashError(operation: "programming", address: 0x0800_07FA, status: 0x10,
                                              errors: ["WRPRTERR"])
         #expect(throws: failure) {
@@ -77,11 +90,28 @@ import Testing
         #expect(writes.last == [0x4002_2010, 0])
     }
 
-    @Test func aChecksumRunsTheCRCRoutine() throws {
+    @Test func oneCRCRunAnswersForTheFollowingSectorsToo() throws {
         let (device, probe) = try connected()
         let target = try STM32FlashTarget(probe: probe, board: try bluepill())
-        device.onRun = { device in device.registers[0] = 0xCBF4_3926 }
-        #expect(try target.checksum(address: 0x0800_0000, count: 1024) == 0xCBF4_3926)
+        let parameters = target.layout.crcParameters
+        var ranges: [UInt32] = []
+        device.onRun = { device in
+            ranges = self.words(device, at: parameters, count: 2)
+            for index in 0..<Int(ranges[0]) {
+                let entry = parameters + 8 + UInt32(index * 12)
+                for (byte, part) in LE.bytes(0xC0DE_0000 + UInt32(index)).enumerated() {
+                    device.store(part, at: entry + 8 + UInt32(byte))
+                }
+            }
+        }
+        #expect(try target.checksum(address: 0x0800_0C00, count: 1024) == 0xC0DE_0000)
+        #expect(ranges == [61, 0x2000_0000], "sectors 3 to 63 in one run")
+        let sent = device.sent.count
+        #expect(try target.checksum(address: 0x0800_1000, count: 1024) == 0xC0DE_0001)
+        #expect(device.sent.count == sent)
+        try target.erase(sector: Sector(index: 4, start: 0x0800_1000, size: 1024))
+        _ = try target.checksum(address: 0x0800_1000, count: 1024)
+        #expect(ranges[0] == 1, "only the erased sector is computed again")
     }
 
     @Test func anotherChipIsRefusedUnlessForced() throws {

@@ -1,3 +1,4 @@
+import BoardCatalog
 import Flash
 import Foundation
 import Testing
@@ -40,8 +41,9 @@ import Testing
 
     @Test func everyLoaderEndsInItsBreakpointAndFitsItsSlot() {
         for loader in [STM32Loaders.stm32f1Write, STM32Loaders.stm32f4Write, STM32Loaders.crc32] {
-            #expect(loader.suffix(2) == [0x00, 0xBE])
-            #expect(loader.count <= 0x40)
+            // bkpt #0, then at most a nop (0x46C0) padding the code to a word.
+            #expect(loader.suffix(2) == [0x00, 0xBE] || loader.suffix(4) == [0x00, 0xBE, 0xC0, 0x46])
+            #expect(loader.count <= 0x80)
         }
     }
 
@@ -59,10 +61,14 @@ import Testing
     }
 
     @Test func ramLayoutLeavesRoomAndCapsTheBuffer() {
-        let f1 = STM32FlashTarget.Layout(ram: .init(name: "sram", kind: .ram, start: 0x2000_0000, size: 20 * 1024))
-        #expect(f1.crcRoutine == 0x2000_0040 && f1.crcTable == 0x2000_0080 && f1.buffer == 0x2000_0500)
-        #expect(f1.bufferSize == 18 * 1024)
-        let f4 = STM32FlashTarget.Layout(ram: .init(name: "sram", kind: .ram, start: 0x2000_0000, size: 128 * 1024))
-        #expect(f4.bufferSize == 32 * 1024)
+        let sram = { (size: UInt64) in MemoryRegion(name: "sram", kind: .ram, start: 0x2000_0000, size: size) }
+        let f1 = STM32FlashTarget.Layout(ram: sram(20 * 1024), writeLoader: STM32Loaders.stm32f1Write)
+        #expect(f1.crcTable == 0x2000_0000 && f1.crcRoutine == 0x2000_0400 && f1.crcParameters == 0x2000_0438)
+        // 64 CRC ranges of 12 bytes fit before the write loader.
+        #expect(f1.crcParameters + 8 + 64 * 12 <= f1.writeLoader)
+        #expect(f1.writeLoader == 0x2000_0800 && f1.buffer == f1.writeParameters + 36)
+        #expect(f1.bufferSize == 17 * 1024)
+        let f4 = STM32FlashTarget.Layout(ram: sram(128 * 1024), writeLoader: STM32Loaders.stm32f4Write)
+        #expect(f4.bufferSize == 32 * 1024 && f4.buffer % 4 == 0)
     }
 }
