@@ -38,7 +38,9 @@ import Testing
 
     func finish(_ device: ScriptedSTLink, at parameters: UInt32, remaining: UInt32, status: UInt32, crc: UInt32) {
         for (index, value) in [remaining, status, crc].enumerated() {
-            for (byte, part) in LE.bytes(value).enumerated() { device.store(part, at: parameters + 24 + UInt32(index * 4 + byte)) }
+            for (byte, part) in LE.bytes(value).enumerated() {
+                device.store(part, at: parameters + 24 + UInt32(index * 4 + byte))
+            }
         }
     }
 
