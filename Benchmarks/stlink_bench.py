@@ -28,15 +28,18 @@ CASES = [
 
 
 def measure(rig, state, device, command):
-    """Runs `command` under the rig and /usr/bin/time; returns (wall s, cpu s, peak RSS KiB)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
-        full = [rig, "exec", "--time-scale", "1", "--state", state, "--console", os.devnull, "--device", device,
-                "--", "/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.name] + command
-        result = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if result.returncode != 0:
-            sys.exit(f"failed ({result.returncode}): {' '.join(full)}\n{result.stdout}")
-        wall, user, system, rss = timing.read().split()[-4:]
-        return float(wall), float(user) + float(system), int(rss)
+    """Runs `command` under the rig and /usr/bin/time; returns (wall s, cpu s, peak RSS KiB), or None when it
+    failed twice (st-flash's loader gives up after 500 ms, which a loaded machine can exceed)."""
+    for _ in range(2):
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
+            full = [rig, "exec", "--time-scale", "1", "--state", state, "--console", os.devnull, "--device",
+                    device, "--", "/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.name] + command
+            result = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if result.returncode == 0:
+                wall, user, system, rss = timing.read().split()[-4:]
+                return float(wall), float(user) + float(system), int(rss)
+            print(f"failed ({result.returncode}): {' '.join(command)}\n{result.stdout[-2000:]}", file=sys.stderr)
+    return None
 
 
 def tools(atelier, board, config, image):
@@ -56,7 +59,11 @@ def run_tool(rig, work, device, command, runs):
         first.append(measure(rig, state, device, command))
         again.append(measure(rig, state, device, command))
         shutil.rmtree(state)
-    median = lambda samples: tuple(statistics.median(values) for values in zip(*samples))
+
+    def median(samples):
+        good = [sample for sample in samples if sample]
+        return tuple(statistics.median(values) for values in zip(*good)) if good else None
+
     return median(first), median(again)
 
 
@@ -78,8 +85,7 @@ def main():
             results = {}
             for name, command in tools(atelier, board, config, image).items():
                 results[name] = run_tool(rig, work, device, command, arguments.runs)
-                print(f"{board} {size >> 10} KiB {name}: first {results[name][0][0]:.2f} s, "
-                      f"again {results[name][1][0]:.2f} s", file=sys.stderr)
+                print(f"{board} {size >> 10} KiB {name}: {results[name]}", file=sys.stderr)
             rows.append((board, size, results))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -103,14 +109,19 @@ def render(rows, runs):
         "| atelier RSS | st-flash RSS | OpenOCD RSS |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    failed = "failed"
     for board, size, results in rows:
         for index, case in enumerate(("first flash", "unchanged re-flash")):
             mine, st, oocd = (results[name][index] for name in ("atelier", "st-flash", "openocd"))
-            faster = min(st[0], oocd[0])
+            peers = [peer[0] for peer in (st, oocd) if peer]
+            ratio = f"**{mine[0] / min(peers):.2f}x**" if mine and peers else "-"
+            cell = lambda sample, field, text: text(sample[field]) if sample else failed
+            seconds, mebibytes = (lambda value: f"{value:.2f} s"), (lambda value: f"{value // 1024} MiB")
             lines.append(
-                f"| {board} | {size >> 10} KiB | {case} | {mine[0]:.2f} s | {st[0]:.2f} s | {oocd[0]:.2f} s "
-                f"| **{mine[0] / faster:.2f}x** | {mine[1]:.2f} s | {st[1]:.2f} s | {oocd[1]:.2f} s "
-                f"| {mine[2] // 1024} MiB | {st[2] // 1024} MiB | {oocd[2] // 1024} MiB |")
+                f"| {board} | {size >> 10} KiB | {case} | {cell(mine, 0, seconds)} | {cell(st, 0, seconds)} "
+                f"| {cell(oocd, 0, seconds)} | {ratio} | {cell(mine, 1, seconds)} | {cell(st, 1, seconds)} "
+                f"| {cell(oocd, 1, seconds)} | {cell(mine, 2, mebibytes)} | {cell(st, 2, mebibytes)} "
+                f"| {cell(oocd, 2, mebibytes)} |")
     return "\n".join(lines) + "\n"
 
 

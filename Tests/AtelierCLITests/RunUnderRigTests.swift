@@ -18,10 +18,10 @@ import Testing
     }
 
     /// `body` runs first thing after reset; `sh(op, arg)` is a semihosting call.
-    func firmware(_ name: String, body: String, cpu: String = "cortex-m3", ram: String = "0x20005000")
-        throws -> String
+    func firmware(_ name: String, body: String, cpu: String = "cortex-m3", ram: String = "0x20005000",
+                  prelude: String = "") throws -> String
     {
-        let source = """
+        let source = prelude + """
             static int sh(int op, const void *arg) {
                 register int r0 __asm__("r0") = op;
                 register const void *r1 __asm__("r1") = arg;
@@ -35,7 +35,8 @@ import Testing
         let script = """
             MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 64K
                      RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }
-            SECTIONS { .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH }
+            SECTIONS { .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH
+                       .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM }
             """
         let c = work.appendingPathComponent("\(name).c"), ld = work.appendingPathComponent("link.ld")
         let elf = work.appendingPathComponent("\(name).elf").path
@@ -104,5 +105,36 @@ import Testing
         let result = try run(elf, board: "stm32f4-discovery", device: "stlink-v21:stm32f4-discovery",
                              ["--expect", "Hello from stm32f4-discovery"])
         #expect(result.exitCode == 0, "\(result.stderr)")
+    }
+}
+
+extension RunUnderRigTests {
+    /// A SEGGER RTT control block built at run time (the ID written last, as SEGGER's code does), with one
+    /// 64-byte up buffer that the firmware fills and the host drains.
+    static let rtt = """
+        struct buffer { const char *name; char *data; unsigned size; volatile unsigned write, read, flags; };
+        static struct { char id[16]; int up, down; struct buffer buffers[2]; } cb;
+        static char ring[64];
+        static void put(const char *text) {
+            for (; *text; text++) {
+                while ((cb.buffers[0].write + 1) % 64 == cb.buffers[0].read) {}
+                ring[cb.buffers[0].write] = *text;
+                cb.buffers[0].write = (cb.buffers[0].write + 1) % 64;
+            }
+        }
+        """
+
+    @Test(.enabled(if: hasCompiler)) func rttOutputIsReadFromTheUpBuffer() throws {
+        let body = """
+            cb.up = 1; cb.down = 1; cb.buffers[0].data = ring; cb.buffers[0].size = 64;
+            cb.buffers[0].write = 0; cb.buffers[0].read = 0;
+            char *id = cb.id; id[9] = 'T'; id[8] = 'T'; id[7] = 'R'; id[6] = ' '; id[5] = 'R'; id[4] = 'E';
+            id[3] = 'G'; id[2] = 'G'; id[1] = 'E'; id[0] = 'S'; /* the tail of the 16-byte ID stays as RAM was */
+            put("Hello over RTT, long enough to wrap the 64-byte ring at least once\\n"); put("done\\n");
+            """
+        let elf = try firmware("rtt", body: body, prelude: Self.rtt)
+        let result = try run(elf, ["--console", "rtt", "--expect", "done", "--timeout", "20"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout == "Hello over RTT, long enough to wrap the 64-byte ring at least once\ndone\n")
     }
 }

@@ -4,23 +4,28 @@ public final class RTTReader {
     public let debug: DebugAccess
     /// Address of the control block's "SEGGER RTT" ID.
     public let controlBlock: UInt32
-    static let identifier = Array("SEGGER RTT".utf8) + [0, 0, 0, 0, 0, 0]
+    /// What hosts match, as OpenOCD's `rtt setup … "SEGGER RTT"` does: the rest of the 16-byte field is not looked at.
+    static let identifier = Array("SEGGER RTT".utf8)
 
     public init(debug: DebugAccess, controlBlock: UInt32) {
         self.debug = debug
         self.controlBlock = controlBlock
     }
 
-    /// Scans `range` of RAM in 4 KiB pieces (overlapping by the ID's length) for the control block.
+    /// Scans `range` of RAM in 4 KiB pieces (overlapping by a block's header) for the control block. A match must
+    /// also look like one (1 to 16 up buffers, at most 16 down buffers): a stale copy of the firmware's bytes
+    /// left in RAM by a flash loader holds the ID too, but not the counts after it.
     public static func find(in range: Range<UInt32>, debug: DebugAccess) throws -> UInt32? {
+        let header = 24
         var here = range.lowerBound
         while here < range.upperBound {
-            let count = Int(min(4096 + UInt32(identifier.count), range.upperBound - here))
+            let count = Int(min(4096 + UInt32(header), range.upperBound - here))
             let bytes = try debug.readMemory(here, count: count)
-            if count >= identifier.count {
-                for offset in stride(from: 0, through: count - identifier.count, by: 4)
+            if count >= header {
+                for offset in stride(from: 0, through: count - header, by: 4)
                 where bytes[offset] == identifier[0]
-                    && Array(bytes[offset..<(offset + identifier.count)]) == identifier {
+                    && Array(bytes[offset..<(offset + identifier.count)]) == identifier
+                    && (1...16).contains(LE.u32(bytes, at: offset + 16)) && LE.u32(bytes, at: offset + 20) <= 16 {
                     return here + UInt32(offset)
                 }
             }

@@ -27,6 +27,9 @@ extension Atelier {
         var fail: String?
         @Option(help: ArgumentHelp("Give up after this many seconds (exit 3).", valueName: "s"))
         var timeout: Double = 30
+        @Option(help: ArgumentHelp("The console to read: semihosting or rtt (default: the board's).",
+                                   valueName: "kind"))
+        var console: String?
         @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
 
         func validate() throws {
@@ -35,6 +38,9 @@ extension Atelier {
                                       + "from a project is not wired into 'run' yet")
             }
             guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
+            if let console, !["semihosting", "rtt"].contains(console) {
+                throw ValidationError("--console takes semihosting or rtt, not '\(console)'")
+            }
         }
 
         func run() throws {
@@ -92,7 +98,7 @@ extension Atelier {
                         return .failed("the core stopped at \(hex(UInt64(pc))): \(reason)")
                     }
                 }
-                if board.console.kind == .rtt {
+                if (console ?? board.console.kind.rawValue) == "rtt" {
                     if rtt == nil, Date() >= nextRTTSearch, let ram = board.chip.ram {
                         let range = UInt32(ram.start)..<UInt32(ram.end)
                         rtt = try RTTReader.find(in: range, debug: session.debug)

@@ -101,6 +101,9 @@ final class FakeTarget: DebugAccess {
         target.place(LE.bytes(0) + LE.bytes(0x2000_0100) + LE.bytes(8) + LE.bytes(2) + LE.bytes(5) + LE.bytes(0),
                      at: block + 24)
         target.place(Array("xyABCdef".utf8), at: 0x2000_0100)
+        // A stale copy of the firmware's bytes (left by a flash loader) holds the ID but not plausible counts.
+        target.place(Array("SEGGER RTT".utf8) + [0, 0, 0, 0, 0, 0] + LE.bytes(0xE7FE_4770) + LE.bytes(7),
+                     at: 0x2000_0888)
         let found = try RTTReader.find(in: 0x2000_0000..<0x2000_5000, debug: target)
         #expect(found == block)
         let reader = RTTReader(debug: target, controlBlock: block)
