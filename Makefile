@@ -2,11 +2,13 @@
 SHELL := /bin/bash
 SWIFT_BUILD_FLAGS ?=
 ATELIER := .build/debug/atelier
+RIG := .build/debug/atelier-rig
 
 # Debian packages the build, the tests and the demo need (cross-compilers, peers as judges, emulators).
 APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
-	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake
+	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
+	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake time
 
 .PHONY: deps build test demo boards-table bench clean
 
@@ -27,10 +29,34 @@ test: build
 demo: build
 	@echo "== atelier boards list"; $(ATELIER) boards list
 	@echo; echo "== atelier boards show stm32f4-discovery"; $(ATELIER) boards show stm32f4-discovery
+	@demo=$$(mktemp -d)/hello-swift; \
+	echo; echo "== atelier new $$demo --board netduinoplus2 --lang swift --template hello"; \
+	$(ATELIER) new $$demo --board netduinoplus2 --lang swift --template hello && \
+	echo && echo "== atelier build" && (cd $$demo && $(CURDIR)/$(ATELIER) build) && \
+	echo && echo "== atelier image convert firmware.elf firmware.hex, then atelier image info firmware.hex" && \
+	(cd $$demo/.atelier/build/netduinoplus2/debug && $(CURDIR)/$(ATELIER) image convert firmware.elf demo.hex --force && \
+		$(CURDIR)/$(ATELIER) image info demo.hex --board netduinoplus2) && \
+	echo && echo "== atelier run --qemu --expect 'Hello from netduinoplus2'" && \
+	(cd $$demo && $(CURDIR)/$(ATELIER) run --qemu --expect 'Hello from netduinoplus2' --timeout 30) && \
+	echo && echo "== atelier-rig exec --device dfuse:netduinoplus2 -- atelier flash   (the virtual ROM bootloader)" && \
+	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --device dfuse:netduinoplus2 -- $(CURDIR)/$(ATELIER) flash)
 
 # Regenerates the boards table in README.md from Boards/ (a test fails when it is stale).
 boards-table: build
 	$(ATELIER) boards list --update-readme README.md
+
+# Every benchmark runs atelier and the peer it must beat side by side in one run; each writes its section under
+# Benchmarks/results/ and BENCHMARKS.md is their concatenation. The static Swift runtime halves atelier's start-up,
+# which is most of a no-op build.
+bench: deps
+	swift build -c release --static-swift-stdlib --product atelier $(SWIFT_BUILD_FLAGS)
+	swift build -c release --product atelier-rig $(SWIFT_BUILD_FLAGS)
+	mkdir -p Benchmarks/results
+	python3 Benchmarks/bench.py .build/release/atelier --runs 7 --out Benchmarks/results/build.md
+	python3 Benchmarks/flash_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/flash-dfuse.md
+	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
+		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 
 clean:
 	rm -rf .build .atelier

@@ -29,7 +29,10 @@ let package = Package(
             name: "Scaffold",
             dependencies: ["BoardCatalog", .product(name: "Mustache", package: "swift-mustache")]
         ),
-        .target(name: "Build", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .target(
+            name: "Build",
+            dependencies: ["BoardCatalog", "FirmwareImage", "Yams", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         // The loaders' assembly sources sit beside their bytes; a test re-assembles them.
         .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"], exclude: ["STLink/Loaders"]),

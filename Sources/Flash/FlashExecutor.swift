@@ -112,6 +112,8 @@ public struct FlashExecutor {
         let sector = step.sector
         let chunk = target.capabilities.maxTransferSize
         var written: UInt64 = 0
+        // Progress is in image bytes: writes include preserved bytes and skip blank ones, so scale them.
+        let planned = max(1, ranges.reduce(UInt64(0)) { $0 + UInt64($1.count) })
         for range in ranges {
             var address = range.lowerBound
             while address < range.upperBound {
@@ -121,7 +123,7 @@ public struct FlashExecutor {
                 try attempt("program", at: address) { try target.program(address: address, bytes: bytes) }
                 report.bytesWritten += UInt64(count)
                 written += UInt64(count)
-                let done = progress.before + min(written, step.imageBytes)
+                let done = progress.before + step.imageBytes * written / planned
                 events(.writing(address: address, count: count, done: done, total: progress.total))
                 address += UInt64(count)
             }

@@ -29,13 +29,33 @@ extension VirtualRig {
     }
 
     /// After the command has exited: each probe's host is gone; the cores keep running for `seconds`, or until
-    /// every one has stopped (semihosting exit, a fault, halted by the debugger).
-    func keepChipsRunning(for seconds: Double) {
+    /// every one has stopped (semihosting exit, a fault, halted by the debugger). With `interruptible`, Ctrl-C or
+    /// SIGTERM ends the wait instead of the process, so the devices' state is still saved.
+    func keepChipsRunning(for seconds: Double, interruptible: Bool) {
         let hosts = chipDevices.map(\.device)
         for device in hosts { device.hostDisconnected() }
         guard seconds > 0, !hosts.isEmpty else { return }
+        let interrupted = NSLock()
+        var stop = false
+        var sources: [DispatchSourceSignal] = []
+        if interruptible {
+            for number in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { interrupted.withLock { stop = true } }
+                signal(number, SIG_IGN)
+                source.resume()
+                sources.append(source)
+            }
+        }
+        defer {
+            for source in sources { source.cancel() }
+            if interruptible { for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) } }
+        }
         let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, !hosts.allSatisfy(\.hasStopped) {
+        while Date() < deadline, !hosts.allSatisfy(\.hasStopped), !interrupted.withLock({ stop }) {
+            // The events have gone to `onEvent`; a blinky left running would otherwise grow the chip's record
+            // by thousands of events a second.
+            for device in hosts { device.chip.clearEvents() }
             Thread.sleep(forTimeInterval: min(0.02, max(0, deadline.timeIntervalSinceNow)))
         }
     }

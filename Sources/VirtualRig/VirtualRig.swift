@@ -155,7 +155,7 @@ public final class VirtualRig {
                 rig_testbed_run(testbed, argv, envp, forwardSignals ? 1 : 0, &message)
             }
         }
-        if status >= 0 { keepChipsRunning(for: runFor) }
+        if status >= 0 { keepChipsRunning(for: runFor, interruptible: forwardSignals) }
         var failures: [Error] = []
         for device in devices {
             do { try device.server.model.shutdown() } catch { failures.append(error) }

@@ -8,8 +8,14 @@ extension AtelierRig {
         static let configuration = CommandConfiguration(
             abstract: "Create the devices, run COMMAND against them, and exit with its status.",
             discussion: """
-                Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's.
-                Example: atelier-rig exec --device dfuse:stm32f4-discovery --time-scale 0 -- dfu-util -l
+                Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's. \
+                Behind a probe (stlink, stlink-v21) sits the board's chip, running its firmware from power-on: \
+                what it prints (semihosting, UART) and its LED and pin changes go to stderr or the --console file.
+
+                Examples:
+                  atelier-rig exec --device dfuse:stm32f4-discovery --time-scale 0 -- dfu-util -l
+                  atelier-rig exec --device stlink:bluepill --state st --run-for 2 -- st-flash --reset write fw.bin \
+                0x8000000
                 """
         )
 
@@ -54,7 +60,8 @@ extension AtelierRig {
             let sink = try consoleSink()
             let log = ChipEventLog()
             let status = try rig.run(command, forwardSignals: true, runFor: runFor) { device, event in
-                if let text = log.text(for: event, board: (device.server.model as? ChipHostingDevice)?.chip.board) { sink.write(Data(text.utf8)) }
+                let board = (device.server.model as? ChipHostingDevice)?.chip.board
+                if let text = log.text(for: event, board: board) { sink.write(Data(text.utf8)) }
             }
             throw ExitCode(status)
         }

@@ -12,13 +12,14 @@ struct Atelier: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Boards.self, Image.self, Flash.self, Run.self, Reset.self, Read.self, Erase.self, Probes.self,
-            UdevRules.self, Doctor.self,
+            Boards.self, New.self, Build.self, Size.self, Run.self, Image.self, Flash.self, Reset.self, Read.self,
+            Erase.self, Probes.self, UdevRules.self, Doctor.self,
         ]
     )
 
     /// ArgumentParser exits 64 on usage errors; atelier promises 2 for every kind of bad input.
     static func main() async {
+        if FastPath.answered(Array(CommandLine.arguments.dropFirst())) { Foundation.exit(0) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

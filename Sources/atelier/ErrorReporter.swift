@@ -1,9 +1,11 @@
 import ArgumentParser
 import BoardCatalog
+import Build
 import FirmwareImage
 import Flash
 import Programmers
 import USB
+import Scaffold
 
 /// The one place that turns a library error into a message, an optional hint and an exit code.
 enum ErrorReporter {
@@ -30,12 +32,40 @@ enum ErrorReporter {
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
             return probeSelector(error)
+        case let error as ScaffoldError:
+            return scaffold(error)
+        case let error as BuildError:
+            return build(error)
         case let error as FirmwareImageError:
             return firmwareImage(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
             return nil
+        }
+    }
+
+    private static func scaffold(_ error: ScaffoldError) -> Report {
+        switch error {
+        case .io:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        case .directoryNotEmpty, .pathEscapes, .missingMemory, .unsupportedLanguage, .unknownTemplate,
+            .templateSyntax:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+
+    private static func build(_ error: BuildError) -> Report {
+        switch error {
+        case .compileFailed, .linkFailed, .toolFailed, .imageConversion:
+            Report(message: error.description, hint: nil, exitCode: .refused)
+        case .regionOverflow:
+            Report(message: error.description, hint: "run 'atelier size' for the use of every region",
+                   exitCode: .badInput)
+        case .noProject, .invalidManifest, .noSources, .noQEMUMachine, .unreadableELF, .invalidPattern:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .toolMissing, .spawnFailed, .io:
+            Report(message: error.description, hint: nil, exitCode: .environment)
         }
     }
 

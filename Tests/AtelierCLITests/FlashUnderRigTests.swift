@@ -127,4 +127,26 @@ import Testing
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains("the device is not a nucleo-f401re"))
     }
+
+    @Test func inAProjectTheImageAndBoardAreTheProjects() throws {
+        let project = work.appendingPathComponent("blink")
+        let created = try CLIRunner.atelier("new", project.path, "--board", "stm32f4-discovery", "--template", "blinky")
+        #expect(created.exitCode == 0, "\(created.stderr)")
+        var arguments = ["exec", "--time-scale", "0", "--state", state.path, "--device", "dfuse:stm32f4-discovery:serial=F4A"]
+        arguments += ["--"]
+        arguments += [atelier, "flash", "--json"]
+        let flashed = try CLIRunner.run(rig, arguments, directory: project)
+        #expect(flashed.exitCode == 0, "\(flashed.stderr)")
+        let binary = project.appendingPathComponent(".atelier/build/stm32f4-discovery/debug/firmware.bin")
+        let built = try Data(contentsOf: binary)
+        let upload = work.appendingPathComponent("project.bin")
+        _ = try underRig(["dfu-util", "-a", "0", "-s", "0x08000000:\(built.count)", "-U", upload.path])
+        #expect(try Data(contentsOf: upload) == built)
+    }
+
+    @Test func outsideAProjectTheImageIsRequired() throws {
+        let result = try CLIRunner.atelier("flash", in: work)
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("inside a project"))
+    }
 }

@@ -20,7 +20,8 @@ extension VirtualSTLink {
         case STLinkCommand.getVersionEx:
             // Section 3: major, SWIM, JTAG/SWD, MSD, bridge, three unused bytes, VID, PID.
             let low = UInt8(variant.versionWord & 0x3F)
-            return .reply([2, variant == .v2 ? low : 0, 37, variant == .v21 ? low : 0, 0, 0, 0, 0] + Self.le16(STLinkVariant.vendorID) + Self.le16(variant.productID))
+            return .reply([2, variant == .v2 ? low : 0, 37, variant == .v21 ? low : 0, 0, 0, 0, 0]
+                + Self.le16(STLinkVariant.vendorID) + Self.le16(variant.productID))
         case STLinkCommand.getCurrentMode:
             return .reply([mode.rawValue, 0])
         case STLinkCommand.dfu:

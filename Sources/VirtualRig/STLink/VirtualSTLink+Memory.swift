@@ -15,9 +15,10 @@ extension VirtualSTLink {
         } catch {
             recordFault(error, at: address)
             // Keep what could be read before the faulting address, as the probe returns its buffer as it stood.
-            if case ChipError.busFault(let at) = error, at > address, command != STLinkDebugCommand.readMem32NoIncrement,
+            if case ChipError.busFault(let at) = error, at > address,
+               command != STLinkDebugCommand.readMem32NoIncrement,
                let prefix = try? chip.readMemory(address, count: Int(at - address),
-                                                accessWidth: Self.accessWidth(command)) {
+                                                 accessWidth: Self.accessWidth(command)) {
                 bytes = prefix
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BoardCatalog
+import Build
 import FirmwareImage
 import Flash
 import Foundation
@@ -13,7 +14,9 @@ extension Atelier {
                 The image is checked against the board's memory map before any device is opened. Each touched \
                 sector is compared with the device: skipped when equal, programmed when its differing units are \
                 erased, else erased and programmed. Bytes of a touched sector outside the image are kept unless \
-                --full. Examples:
+                --full. In a project, IMAGE and --board default to the project's build output and board, and the \
+                project is built first. Examples:
+                  atelier flash
                   atelier flash fw.elf --board stm32f4-discovery
                   atelier flash fw.bin --base 0x08000000 --board stm32f4-discovery --probe usb:1-2
                 """
@@ -21,8 +24,10 @@ extension Atelier {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var probe: ProbeOptions
-        @Argument(help: "The image: ELF, Intel HEX, S-record, UF2 or raw .bin (with --base).") var image: String
-        @Option(help: "The board to flash, e.g. stm32f4-discovery.") var board: String
+        @OptionGroup var project: ProjectOptions
+        @Argument(help: "The image: ELF, Intel HEX, S-record, UF2 or raw .bin (with --base). Default: the project's.")
+        var image: String?
+        @Option(help: "The board to flash, e.g. stm32f4-discovery. Default: the project's.") var board: String?
         @Option(help: ArgumentHelp("Load address of a raw .bin image.", valueName: "addr")) var base: String?
         @Flag(name: .customLong("no-verify"), help: "Skip the read-back after writing.") var noVerify = false
         @Flag(help: "Erase what the image does not cover in every touched sector.") var full = false
@@ -34,7 +39,7 @@ extension Atelier {
         @Flag(help: "Progress as JSON lines on stdout, then the report.") var json = false
 
         func run() throws {
-            let board = try global.catalog().board(self.board)
+            let (board, image) = try target()
             let firmware = try FlashImage(path: image, base: try base.map(Self.address))
             let options = FlashOptions(verify: !noVerify, full: full, massErase: massErase)
             // Planning first refuses an image that does not fit before any device is touched.
@@ -52,11 +57,31 @@ extension Atelier {
                 try JSONOutput.printLine(FlashSummary(board: board.id, probe: chosen.description, image: image,
                                                   sha256: try firmware.sha256(), seconds: seconds, report: report))
             } else {
-                print(summaryLine(report, seconds: seconds, probe: chosen.description))
+                print(summaryLine(report, image: image, board: board.id, seconds: seconds, probe: chosen.description))
             }
         }
 
-        private func summaryLine(_ report: FlashReport, seconds: Double, probe: String) -> String {
+        /// The board and image given, or the project's: built first so what is flashed is what the sources say.
+        private func target() throws -> (Board, String) {
+            if let image, let board {
+                return (try global.catalog().board(board), image)
+            }
+            let builder: Builder
+            do {
+                builder = try project.builder(global)
+            } catch BuildError.noProject {
+                throw ValidationError("Give the IMAGE and --board, or run this inside a project (atelier.yaml).")
+            }
+            let board = try self.board.map { try global.catalog().board($0) } ?? builder.board
+            if let image { return (board, image) }
+            let report = try project.build(global)
+            if !report.upToDate && !json { BuildOutput.print(report, verbose: false) }
+            return (board, (builder.root as NSString).appendingPathComponent(report.outputs["elf"] ?? "firmware.elf"))
+        }
+
+        private func summaryLine(_ report: FlashReport, image: String, board: String, seconds: Double, probe: String)
+            -> String
+        {
             let time = String(format: "%.2f s", seconds)
             if verifyOnly { return "verified: \(report.bytesVerified) bytes match \(image) on \(probe) (\(time))" }
             return "flashed \(image) to \(board) via \(probe): \(report.sectorsTouched) sectors, "

@@ -1,130 +1,98 @@
 import ArgumentParser
 import BoardCatalog
-import Flash
+import Build
 import Foundation
-import Programmers
 
 extension Atelier {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Flash what changed, reset, and show what the firmware prints until it passes, fails or "
-                + "times out.",
+            abstract: "Build, flash what changed, reset, and judge what the firmware prints.",
             discussion: """
-                The console is semihosting (the probe serves BKPT 0xAB calls) or RTT, as the board declares. \
-                Exit 0 when --expect matched (or the firmware exited normally without --expect); 1 when --fail \
-                matched, a unit-test summary reports failures, or the firmware exited with an error; 3 on timeout.
-                  atelier run build/fw.elf --board bluepill --expect "Hello from bluepill"
+                On a board through its probe (ST-Link): the image is flashed (unchanged sectors skipped), the core \
+                reset, and the console the board declares served: semihosting (BKPT 0xAB) or RTT. With --qemu the \
+                ELF boots on the board's QEMU machine with semihosting. In a project, IMAGE and --board default to \
+                the project's build output and board, and the project is built first. Exit 0 when --expect matched \
+                (or the firmware exited normally), 1 on --fail, a failed unit-test summary or a failing exit, \
+                3 on timeout (or when QEMU is missing), 2 when the board has no QEMU machine.
+                  atelier run fw.elf --board bluepill --expect "Hello from bluepill"
+                  atelier run --qemu --expect "Hello"
                 """
         )
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var project: ProjectOptions
         @OptionGroup var probe: ProbeOptions
-        @Argument(help: "The firmware: ELF, Intel HEX, S-record or UF2.") var image: String?
-        @Option(help: "The board, e.g. bluepill.") var board: String
-        @Option(help: ArgumentHelp("Pass when the output matches this regular expression.", valueName: "re"))
-        var expect: String?
-        @Option(help: ArgumentHelp("Fail when the output matches this regular expression.", valueName: "re"))
-        var fail: String?
-        @Option(help: ArgumentHelp("Give up after this many seconds (exit 3).", valueName: "s"))
-        var timeout: Double = 30
-        @Option(help: ArgumentHelp("The console to read: semihosting or rtt (default: the board's).",
+        @Argument(help: "The firmware: ELF, Intel HEX, S-record or UF2. Default: the project's.") var image: String?
+        @Option(help: "The board, e.g. bluepill. Default: the project's.") var board: String?
+        @Flag(help: "Run under the board's QEMU machine instead of on the board.") var qemu = false
+        @Option(help: "A regular expression; the run passes as soon as the output matches it.") var expect: String?
+        @Option(help: "A regular expression; the run fails as soon as the output matches it.") var fail: String?
+        @Option(help: "Seconds to wait before giving up.") var timeout: Double = 30
+        @Option(help: ArgumentHelp("The console to read on a board: semihosting or rtt (default: the board's).",
                                    valueName: "kind"))
         var console: String?
         @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
 
         func validate() throws {
-            guard image != nil else {
-                throw ValidationError("give the firmware to run (atelier run build/fw.elf --board ID); building "
-                                      + "from a project is not wired into 'run' yet")
-            }
-            guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
+            if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
             if let console, !["semihosting", "rtt"].contains(console) {
                 throw ValidationError("--console takes semihosting or rtt, not '\(console)'")
             }
+            if qemu && image != nil { throw ValidationError("--qemu runs the project's build; drop IMAGE.") }
         }
 
         func run() throws {
-            let board = try global.catalog().board(self.board)
-            let path = image ?? ""
-            let firmware = try FlashImage(path: path, base: nil)
-            let plan = try FlashPlanner(memory: board.memory).plan(firmware.source.ranges)
-            var watcher = try ConsoleWatcher(expect: expect, fail: fail)
-            let chosen = try probe.choose(kinds: [.stlink])
-            let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
-            guard let session = programmer.debug else {
-                throw CommandFailure(message: "\(chosen) has no debug port to read a console through",
-                                     hint: "use an ST-Link", exitCode: .environment)
-            }
-            let report = try FlashExecutor(target: programmer.target, events: FlashProgress(json: false).handle)
-                .run(plan, source: firmware.source)
-            try (programmer.target as? STM32FlashTarget)?.finish()
-            note("flashed \(path): \(report.sectorsTouched) sectors, \(report.sectorsSkipped) unchanged, "
-                 + "\(report.bytesWritten) bytes written")
-            try session.stlink.reset(halt: false)
-            let verdict = try watch(session, board: board, watcher: &watcher)
-            switch verdict {
-            case .passed(let line):
-                note("passed: \(line)")
-            case .failed(let line):
-                throw CommandFailure(message: "the firmware failed: \(line)", hint: nil, exitCode: .refused)
-            case nil:
-                throw CommandFailure(message: "no verdict after \(timeout) s: the firmware neither matched --expect "
-                                         + "nor failed nor exited", hint: "raise --timeout, or check the firmware "
-                                         + "prints to the board's console (\(board.console.kind.rawValue))",
-                                     exitCode: .environment)
+            if qemu {
+                try runOnQEMU()
+            } else {
+                try runOnBoard()
             }
         }
 
-        /// Serves the console until a verdict or the deadline; firmware output goes to stdout as it comes.
-        private func watch(_ session: DebugSession, board: Board, watcher: inout ConsoleWatcher) throws
-            -> ConsoleWatcher.Verdict?
-        {
-            let deadline = Date().addingTimeInterval(timeout)
-            let semihosting = SemihostingHost(debug: session.debug)
-            var rtt: RTTReader?
-            var nextRTTSearch = Date()
-            while Date() < deadline {
-                var busy = false
-                if let event = try semihosting.poll() {
-                    busy = true
-                    switch event {
-                    case .output(let bytes):
-                        show(bytes)
-                        if let verdict = watcher.feed(bytes) { return verdict }
-                    case .exit(let success, let reason, let code):
-                        let text = "reason \(hex(UInt64(reason), width: 5)) code \(code)"
-                        return watcher.exited(success: success, reason: text)
-                    case .stopped(let pc, let reason):
-                        return .failed("the core stopped at \(hex(UInt64(pc))): \(reason)")
-                    }
-                }
-                if (console ?? board.console.kind.rawValue) == "rtt" {
-                    if rtt == nil, Date() >= nextRTTSearch, let ram = board.chip.ram {
-                        let range = UInt32(ram.start)..<UInt32(ram.end)
-                        rtt = try RTTReader.find(in: range, debug: session.debug)
-                            .map { RTTReader(debug: session.debug, controlBlock: $0) }
-                        nextRTTSearch = Date().addingTimeInterval(0.2)
-                    }
-                    if let rtt {
-                        let bytes = try rtt.poll()
-                        if !bytes.isEmpty {
-                            busy = true
-                            show(bytes)
-                            if let verdict = watcher.feed(bytes) { return verdict }
-                        }
-                    }
-                }
-                if !busy { Thread.sleep(forTimeInterval: 0.001) }
+        private func runOnQEMU() throws {
+            let builder = try project.builder(global)
+            guard let machine = builder.board.qemu else {
+                let boards = try global.catalog().boards.filter { $0.qemu != nil }.map(\.id)
+                throw BuildError.noQEMUMachine(board: builder.board.id, boardsWithQEMU: boards)
             }
-            return nil
+            let runner = try QEMURunner()
+            let report = try project.build(global)
+            if !report.upToDate { BuildOutput.print(report, verbose: false) }
+            let elf = (builder.root as NSString).appendingPathComponent(report.outputs["elf"] ?? "")
+            FileHandle.standardError.write(Data("running on qemu \(machine) (timeout \(Int(timeout))s)\n".utf8))
+            let outcome = try runner.run(
+                elf: elf, machine: machine,
+                expectations: QEMUExpectations(expect: expect, fail: fail, timeout: timeout)
+            ) { text in
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+            switch outcome {
+            case .passed:
+                return
+            case .failed(let reason):
+                throw CommandFailure(message: "the run failed: \(reason)", hint: nil, exitCode: .refused)
+            case .timedOut(let seconds):
+                throw CommandFailure(message: "no verdict within \(Int(seconds))s", hint: "raise --timeout, or "
+                    + "check that the firmware prints what --expect looks for", exitCode: .environment)
+            }
         }
 
-        private func show(_ bytes: [UInt8]) {
-            FileHandle.standardOutput.write(Data(bytes))
-        }
-
-        private func note(_ text: String) {
-            FileHandle.standardError.write(Data("run: \(text)\n".utf8))
+        /// The board and image given, or the project's: built first so what runs is what the sources say.
+        func target() throws -> (Board, String) {
+            if let image, let board {
+                return (try global.catalog().board(board), image)
+            }
+            let builder: Builder
+            do {
+                builder = try project.builder(global)
+            } catch BuildError.noProject {
+                throw ValidationError("Give the IMAGE and --board, or run this inside a project (atelier.yaml).")
+            }
+            let board = try self.board.map { try global.catalog().board($0) } ?? builder.board
+            if let image { return (board, image) }
+            let report = try project.build(global)
+            if !report.upToDate { BuildOutput.print(report, verbose: false) }
+            return (board, (builder.root as NSString).appendingPathComponent(report.outputs["elf"] ?? "firmware.elf"))
         }
     }
 }

@@ -1,1 +1,0 @@
-// Build: see DESIGN.md section 2. Filled in by its issue.

@@ -1,0 +1,92 @@
+import BoardCatalog
+import Flash
+import Foundation
+import Programmers
+
+/// `atelier run` on a board through its debug probe: flash what changed, reset, serve the console.
+extension Atelier.Run {
+    func runOnBoard() throws {
+        var watcher = try ConsoleWatcher(expect: expect, fail: fail)
+        let (board, path) = try target()
+        let firmware = try FlashImage(path: path, base: nil)
+        let plan = try FlashPlanner(memory: board.memory).plan(firmware.source.ranges)
+        let chosen = try probe.choose(kinds: [.stlink])
+        let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
+        guard let session = programmer.debug else {
+            throw CommandFailure(message: "\(chosen) has no debug port to read a console through",
+                                 hint: "use an ST-Link", exitCode: .environment)
+        }
+        let report = try FlashExecutor(target: programmer.target, events: FlashProgress(json: false).handle)
+            .run(plan, source: firmware.source)
+        try (programmer.target as? STM32FlashTarget)?.finish()
+        note("flashed \(path): \(report.sectorsTouched) sectors, \(report.sectorsSkipped) unchanged, "
+             + "\(report.bytesWritten) bytes written")
+        try session.stlink.reset(halt: false)
+        let kind = console ?? board.console.kind.rawValue
+        switch try watch(session, board: board, console: kind, watcher: &watcher) {
+        case .passed(let line):
+            note("passed: \(line)")
+        case .failed(let line):
+            throw CommandFailure(message: "the firmware failed: \(line)", hint: nil, exitCode: .refused)
+        case nil:
+            throw CommandFailure(message: "no verdict after \(timeout) s: the firmware neither matched --expect "
+                                     + "nor failed nor exited", hint: "raise --timeout, or check the firmware "
+                                     + "prints to the console atelier reads (\(kind))",
+                                 exitCode: .environment)
+        }
+    }
+
+    /// Serves the console until a verdict or the deadline; firmware output goes to stdout as it comes.
+    private func watch(_ session: DebugSession, board: Board, console: String, watcher: inout ConsoleWatcher)
+        throws -> ConsoleWatcher.Verdict?
+    {
+        let deadline = Date().addingTimeInterval(timeout)
+        let semihosting = SemihostingHost(debug: session.debug)
+        var rtt: RTTReader?
+        var nextRTTSearch = Date()
+        while Date() < deadline {
+            var busy = false
+            // Semihosting is always served: a firmware that uses RTT may still exit through SYS_EXIT.
+            if let event = try semihosting.poll() {
+                busy = true
+                switch event {
+                case .output(let bytes):
+                    show(bytes)
+                    if let verdict = watcher.feed(bytes) { return verdict }
+                case .exit(let success, let reason, let code):
+                    let text = "reason \(hex(UInt64(reason), width: 5)) code \(code)"
+                    return watcher.exited(success: success, reason: text)
+                case .stopped(let pc, let reason):
+                    return .failed("the core stopped at \(hex(UInt64(pc))): \(reason)")
+                }
+            }
+            if console == "rtt" {
+                // The firmware sets the control block up after reset; look again until it appears.
+                if rtt == nil, Date() >= nextRTTSearch, let ram = board.chip.ram {
+                    let range = UInt32(truncatingIfNeeded: ram.start)..<UInt32(truncatingIfNeeded: ram.end)
+                    rtt = try RTTReader.find(in: range, debug: session.debug)
+                        .map { RTTReader(debug: session.debug, controlBlock: $0) }
+                    nextRTTSearch = Date().addingTimeInterval(0.2)
+                }
+                if let rtt {
+                    let bytes = try rtt.poll()
+                    if !bytes.isEmpty {
+                        busy = true
+                        show(bytes)
+                        if let verdict = watcher.feed(bytes) { return verdict }
+                    }
+                }
+            }
+            if !busy { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        return nil
+    }
+
+    private func show(_ bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    private func note(_ text: String) {
+        FileHandle.standardError.write(Data("run: \(text)\n".utf8))
+    }
+}

@@ -1,0 +1,84 @@
+import Testing
+import BoardCatalog
+import Foundation
+
+/// The package root, found from this file's path, and the catalog and templates in it.
+enum TestSupport {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
+        }
+        return url.path
+    }()
+
+    static let resources = AtelierResources(root: root)
+
+    static let catalog: BoardCatalog = {
+        do {
+            return try BoardCatalog.load(folders: [resources.boardsFolder])
+        } catch {
+            fatalError("the catalog in \(resources.boardsFolder) does not load: \(error)")
+        }
+    }()
+
+    static func board(_ id: String) throws -> Board { try catalog.board(id) }
+
+    static func temporaryFolder(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "atelier-build-tests/\(name)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+import Build
+import Scaffold
+
+extension TestSupport {
+    /// Scaffolds a project into a fresh folder and returns the folder and a builder for it.
+    static func project(
+        _ boardID: String, _ language: Language, _ template: ProjectTemplate, name: String? = nil
+    ) throws -> (root: String, builder: Builder) {
+        let board = try board(boardID)
+        let root = try temporaryFolder(name ?? "\(boardID)-\(language.rawValue)-\(template.rawValue)")
+        let generator = ProjectGenerator(templatesFolder: resources.templatesFolder)
+        try generator.write(generator.plan(ProjectRequest(board: board, language: language, template: template,
+                                                          name: "p")), to: root, force: true)
+        let manifest = try ProjectManifest.load(root + "/atelier.yaml")
+        return (root, try Builder(root: root, manifest: manifest, board: board))
+    }
+
+    /// Removes a test's project folder: builds leave a few MB each.
+    static func remove(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// The `atelier` executable of this build: the newest in any scratch folder of the package.
+    static var atelierExecutable: String? {
+        let manager = FileManager.default
+        let candidates = (try? manager.contentsOfDirectory(atPath: root))?.filter { $0.hasPrefix(".build") } ?? []
+        return candidates.map { "\(root)/\($0)/debug/atelier" }.filter { manager.isExecutableFile(atPath: $0) }
+            .max { modified($0) < modified($1) }
+    }
+
+    private static func modified(_ path: String) -> Date {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+    }
+
+    /// Runs the CLI in `directory`; returns its exit status and everything it printed.
+    static func atelier(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
+        let executable = try #require(atelierExecutable, "build the atelier executable first")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
