@@ -8,9 +8,11 @@ public struct ConsoleWatcher {
         case failed(String)
     }
 
-    /// A Unity-style summary ("3 Tests 1 Failures 0 Ignored") with failures, or a line that is just FAIL/FAILED:
-    /// what test runners print when a test failed, checked even without `--fail`.
-    public static let defaultFailure = #"(?m)^\s*\d+ Tests [1-9]\d* Failures|^(FAIL|FAILED)\s*$"#
+    /// atelier's unit-test template summary ("unit-test: 4 passed, 1 failed", as the QEMU runner reads it), a
+    /// Unity-style one ("3 Tests 1 Failures 0 Ignored") with failures, or a line that is just FAIL/FAILED: what
+    /// test runners print when a test failed, checked even without `--fail`.
+    public static let defaultFailure =
+        #"(?m)unit-test: \d+ passed, [1-9]\d* failed|^\s*\d+ Tests [1-9]\d* Failures|^(FAIL|FAILED)\s*$"#
 
     let expect: NSRegularExpression?
     let fail: NSRegularExpression?

@@ -4,7 +4,7 @@ public final class RTTReader {
     public let debug: DebugAccess
     /// Address of the control block's "SEGGER RTT" ID.
     public let controlBlock: UInt32
-    /// What hosts match, as OpenOCD's `rtt setup … "SEGGER RTT"` does: the rest of the 16-byte field is not looked at.
+    /// What hosts match, as OpenOCD's `rtt setup … "SEGGER RTT"` does; the rest of the 16-byte field is ignored.
     static let identifier = Array("SEGGER RTT".utf8)
 
     public init(debug: DebugAccess, controlBlock: UInt32) {

@@ -122,7 +122,7 @@ final class FakeTarget: DebugAccess {
         #expect(both.feed(Array("Hello... panic!".utf8)) == .failed("panic"))
     }
 
-    @Test(arguments: ["12 Tests 2 Failures 0 Ignored\n", "FAIL\n", "x\nFAILED\n"])
+    @Test(arguments: ["12 Tests 2 Failures 0 Ignored\n", "FAIL\n", "x\nFAILED\n", "unit-test: 4 passed, 1 failed\n"])
     func unitTestSummariesWithFailuresFailWithoutAFailPattern(text: String) throws {
         var watcher = try ConsoleWatcher(expect: nil, fail: nil)
         #expect(watcher.feed(Array(text.utf8)).map { if case .failed = $0 { true } else { false } } == true)
@@ -130,7 +130,7 @@ final class FakeTarget: DebugAccess {
 
     @Test func aCleanSummaryAndExitsDecide() throws {
         var watcher = try ConsoleWatcher(expect: nil, fail: nil)
-        #expect(watcher.feed(Array("12 Tests 0 Failures 0 Ignored\nOK\n".utf8)) == nil)
+        #expect(watcher.feed(Array("12 Tests 0 Failures 0 Ignored\nOK\nunit-test: 5 passed, 0 failed\n".utf8)) == nil)
         #expect(watcher.exited(success: true, reason: "") == .passed("the firmware exited normally"))
         let expecting = try ConsoleWatcher(expect: "never", fail: nil)
         #expect(expecting.exited(success: true, reason: "")
