@@ -119,6 +119,18 @@ import Testing
         #expect(try Data(contentsOf: openOCD) == Data(bytes))
     }
 
+    @Test(.enabled(if: hasPeers)) func whatOpenOCDProgramsAtelierVerifiesIdentical() throws {
+        let bytes = random(40_000, seed: 17)
+        let file = try image("oocd.bin", bytes)
+        let device = "stlink-v21:stm32f4-discovery"
+        let peer = try underRig(["openocd", "-f", "interface/stlink.cfg", "-f", "target/stm32f4x.cfg", "-c",
+                                 "program \(file.path) 0x08000000 verify exit"], device: device)
+        #expect(peer.exitCode == 0, "\(peer.stderr)")
+        let same = try flash(file, board: "stm32f4-discovery", device: device, ["--verify-only"])
+        #expect(same.exitCode == 0, "\(same.stderr)")
+        #expect(try report(same)["bytes_verified"] as? Int == 40_000)
+    }
+
     @Test func readEraseAndResetCompanions() throws {
         let bytes = random(2048, seed: 16)
         #expect(try flash(try image("fw.bin", bytes)).exitCode == 0)

@@ -36,7 +36,9 @@ extension Atelier.Run {
         }
     }
 
-    /// Serves the console until a verdict or the deadline; firmware output goes to stdout as it comes.
+    /// Serves the console until a verdict or the deadline; firmware output goes to stdout as it comes. Once the
+    /// output decided, the rest of its line is still shown (up to a fifth of a second), so a character-by-character
+    /// console does not end mid-line.
     private func watch(_ session: DebugSession, board: Board, console: String, watcher: inout ConsoleWatcher)
         throws -> ConsoleWatcher.Verdict?
     {
@@ -44,20 +46,29 @@ extension Atelier.Run {
         let semihosting = SemihostingHost(debug: session.debug)
         var rtt: RTTReader?
         var nextRTTSearch = Date()
+        var decided: (verdict: ConsoleWatcher.Verdict, until: Date)?
+        var lastByte: UInt8 = 0x0A
+        func output(_ bytes: [UInt8]) -> ConsoleWatcher.Verdict? {
+            show(bytes)
+            lastByte = bytes.last ?? lastByte
+            return watcher.feed(bytes)
+        }
         while Date() < deadline {
+            if let decided, lastByte == 0x0A || Date() >= decided.until { return decided.verdict }
             var busy = false
             // Semihosting is always served: a firmware that uses RTT may still exit through SYS_EXIT.
             if let event = try semihosting.poll() {
                 busy = true
                 switch event {
                 case .output(let bytes):
-                    show(bytes)
-                    if let verdict = watcher.feed(bytes) { return verdict }
+                    if let verdict = output(bytes), decided == nil {
+                        decided = (verdict, Date().addingTimeInterval(0.2))
+                    }
                 case .exit(let success, let reason, let code):
                     let text = "reason \(hex(UInt64(reason), width: 5)) code \(code)"
-                    return watcher.exited(success: success, reason: text)
+                    return decided?.verdict ?? watcher.exited(success: success, reason: text)
                 case .stopped(let pc, let reason):
-                    return .failed("the core stopped at \(hex(UInt64(pc))): \(reason)")
+                    return decided?.verdict ?? .failed("the core stopped at \(hex(UInt64(pc))): \(reason)")
                 }
             }
             if console == "rtt" {
@@ -72,14 +83,15 @@ extension Atelier.Run {
                     let bytes = try rtt.poll()
                     if !bytes.isEmpty {
                         busy = true
-                        show(bytes)
-                        if let verdict = watcher.feed(bytes) { return verdict }
+                        if let verdict = output(bytes), decided == nil {
+                            decided = (verdict, Date().addingTimeInterval(0.2))
+                        }
                     }
                 }
             }
             if !busy { Thread.sleep(forTimeInterval: 0.001) }
         }
-        return nil
+        return decided?.verdict
     }
 
     private func show(_ bytes: [UInt8]) {
