@@ -43,8 +43,10 @@ extension ProgrammerRegistry {
     }
 
     /// Connects, checks the chip and loads the flash routines; `start` locks the flash, resets and lets go.
-    static func openSTLink(_ probe: DetectedProbe, board: Board, force: Bool) throws -> OpenedProgrammer {
-        let session = try openDebug(probe)
+    static func openSTLink(_ probe: DetectedProbe, board: Board, force: Bool, underReset: Bool)
+        throws -> OpenedProgrammer
+    {
+        let session = try openDebug(probe, underReset: underReset)
         let target = try STM32FlashTarget(probe: session.stlink, board: board, force: force)
         return OpenedProgrammer(
             probe: probe, target: target,

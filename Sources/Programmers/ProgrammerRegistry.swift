@@ -29,12 +29,14 @@ public enum ProgrammerRegistry {
     public static let flashableKinds: Set<ProbeKind> = [.dfuse, .stlink]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
-    public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false) throws -> OpenedProgrammer {
+    /// `connectUnderReset` holds NRST while an ST-Link connects; other probes ignore it.
+    public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false,
+                            connectUnderReset: Bool = false) throws -> OpenedProgrammer {
         switch probe.kind {
         case .dfuse:
             return try openDfuSe(probe, board: board, force: force)
         case .stlink:
-            return try openSTLink(probe, board: board, force: force)
+            return try openSTLink(probe, board: board, force: force, underReset: connectUnderReset)
         default:
             throw ProgrammerError.unsupportedProbe(probe.kind.rawValue, supported: flashableKinds.map(\.rawValue).sorted())
         }

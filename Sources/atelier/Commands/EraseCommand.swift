@@ -15,6 +15,7 @@ extension Atelier {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var probe: ProbeOptions
+        @OptionGroup var connect: ConnectOptions
         @Option(help: "The board, e.g. bluepill.") var board: String
         @Option(help: "The sector index, as 'atelier boards show' numbers them.") var sector: Int?
         @Flag(help: "Mass-erase the whole flash.") var all = false
@@ -37,7 +38,8 @@ extension Atelier {
                 chosenSector = sectors[sector]
             }
             let chosen = try probe.choose(kinds: [.stlink])
-            let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
+            let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force,
+                                                     connectUnderReset: connect.underReset)
             if let chosenSector {
                 try programmer.target.erase(sector: chosenSector)
                 print("erased sector \(chosenSector.index) (\(hex(chosenSector.start))..\(hex(chosenSector.end))) "

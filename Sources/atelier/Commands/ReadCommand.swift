@@ -15,6 +15,7 @@ extension Atelier {
         )
 
         @OptionGroup var probe: ProbeOptions
+        @OptionGroup var connect: ConnectOptions
         @Argument(help: "Start address, e.g. 0x08000000.") var address: Address
         @Argument(help: "Byte count: decimal, hex, or with K/M.") var length: String
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the raw bytes to this file.", valueName: "file"))
@@ -32,7 +33,7 @@ extension Atelier {
         func run() throws {
             let count = Int(ByteSize.parse(length) ?? 0)
             let chosen = try probe.choose(kinds: [.stlink])
-            let session = try ProgrammerRegistry.openDebug(chosen)
+            let session = try ProgrammerRegistry.openDebug(chosen, underReset: connect.underReset)
             let bytes = try session.debug.readMemory(UInt32(address.value), count: count)
             if let output {
                 do {

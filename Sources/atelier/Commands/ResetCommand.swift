@@ -10,12 +10,13 @@ extension Atelier {
         )
 
         @OptionGroup var probe: ProbeOptions
+        @OptionGroup var connect: ConnectOptions
         @Flag(help: "Stop the core on its reset vector.") var halt = false
         @Flag(help: "Pulse the NRST pin instead of a software reset (needs NRST wired).") var nrst = false
 
         func run() throws {
             let chosen = try probe.choose(kinds: [.stlink])
-            let session = try ProgrammerRegistry.openDebug(chosen)
+            let session = try ProgrammerRegistry.openDebug(chosen, underReset: connect.underReset)
             if nrst {
                 try session.stlink.resetNRST()
             } else {

@@ -11,7 +11,8 @@ extension Atelier.Run {
         let firmware = try FlashImage(path: path, base: nil)
         let plan = try FlashPlanner(memory: board.memory).plan(firmware.source.ranges)
         let chosen = try probe.choose(kinds: [.stlink])
-        let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
+        let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force,
+                                                     connectUnderReset: connect.underReset)
         guard let session = programmer.debug else {
             throw CommandFailure(message: "\(chosen) has no debug port to read a console through",
                                  hint: "use an ST-Link", exitCode: .environment)

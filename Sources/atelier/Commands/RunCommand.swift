@@ -22,6 +22,7 @@ extension Atelier {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var project: ProjectOptions
         @OptionGroup var probe: ProbeOptions
+        @OptionGroup var connect: ConnectOptions
         @Argument(help: "The firmware: ELF, Intel HEX, S-record or UF2. Default: the project's.") var image: String?
         @Option(help: "The board, e.g. bluepill. Default: the project's.") var board: String?
         @Flag(help: "Run under the board's QEMU machine instead of on the board.") var qemu = false
