@@ -40,6 +40,13 @@ demo: build
 	(cd $$demo && $(CURDIR)/$(ATELIER) run --qemu --expect 'Hello from netduinoplus2' --timeout 30) && \
 	echo && echo "== atelier-rig exec --device dfuse:netduinoplus2 -- atelier flash   (the virtual ROM bootloader)" && \
 	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --device dfuse:netduinoplus2 -- $(CURDIR)/$(ATELIER) flash)
+	@demo=$$(mktemp -d)/hello-bluepill; \
+	echo; echo "== atelier new $$demo --board bluepill --lang swift --template hello"; \
+	$(ATELIER) new $$demo --board bluepill --lang swift --template hello && \
+	echo && echo "== atelier-rig exec --device stlink:bluepill -- atelier run --expect 'Hello from bluepill'" && \
+	echo "   (builds, flashes over the virtual ST-Link, resets, serves semihosting)" && \
+	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --device stlink:bluepill --console /dev/null -- \
+		$(CURDIR)/$(ATELIER) run --expect 'Hello from bluepill' --timeout 30)
 
 # Regenerates the boards table in README.md from Boards/ (a test fails when it is stale).
 boards-table: build
@@ -55,6 +62,8 @@ bench: deps
 	python3 Benchmarks/bench.py .build/release/atelier --runs 7 --out Benchmarks/results/build.md
 	python3 Benchmarks/flash_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
 		--out Benchmarks/results/flash-dfuse.md
+	python3 Benchmarks/stlink_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/flash-stlink.md
 	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
 		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 

@@ -34,7 +34,8 @@ let package = Package(
             dependencies: ["BoardCatalog", "FirmwareImage", "Yams", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
-        .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"]),
+        // The loaders' assembly sources sit beside their bytes; a test re-assembles them.
+        .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"], exclude: ["STLink/Loaders"]),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]

@@ -97,17 +97,21 @@ public struct FlashExecutor {
         _ step: FlashPlan.Step, wanted: (bytes: [UInt8], current: [UInt8]?), report: inout FlashReport
     ) throws(FlashError) -> SectorUpdate {
         events(.comparing(step.sector))
-        if wanted.current == nil,
-           let deviceSum = try attempt("checksum", at: step.sector.start, {
-               try target.checksum(address: step.sector.start, count: Int(step.sector.size))
-           }),
-           deviceSum == FlashChecksum.crc32(wanted.bytes)
-        {
-            return SectorUpdate(action: .skip, writes: [])
+        var deviceSum: UInt32?
+        if wanted.current == nil {
+            deviceSum = try attempt("checksum", at: step.sector.start) {
+                try target.checksum(address: step.sector.start, count: Int(step.sector.size))
+            }
+            if let deviceSum, deviceSum == FlashChecksum.crc32(wanted.bytes) {
+                return SectorUpdate(action: .skip, writes: [])
+            }
         }
         var current: [UInt8]
         if let known = wanted.current {
             current = known
+        } else if let deviceSum, deviceSum == FlashChecksum.crc32(blank(step)) {
+            // The target's checksum says the sector is erased: no need to read it back to know what to write.
+            current = blank(step)
         } else {
             current = try read(step.sector.start, count: Int(step.sector.size), report: &report)
         }

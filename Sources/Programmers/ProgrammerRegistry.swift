@@ -8,11 +8,15 @@ public final class OpenedProgrammer {
     public let target: FlashTarget
     /// Starts the freshly written firmware (a reset, or leaving the bootloader).
     public let start: () throws -> Void
+    /// The debug port behind the programmer, when it has one (ST-Link): for resetting halted, and the console.
+    public let debug: DebugSession?
     // Kept alive for as long as the target talks through them.
     private let resources: [AnyObject]
 
-    init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject]) {
+    init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject],
+         debug: DebugSession? = nil) {
         self.probe = probe
+        self.debug = debug
         self.target = target
         self.start = start
         self.resources = resources
@@ -22,15 +26,19 @@ public final class OpenedProgrammer {
 /// Opens the right driver for a detected probe: the one list of what atelier can drive.
 public enum ProgrammerRegistry {
     /// The probe kinds that can flash today.
-    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu]
+    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .stlink]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
-    public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false) throws -> OpenedProgrammer {
+    /// `connectUnderReset` holds NRST while an ST-Link connects; other probes ignore it.
+    public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false,
+                            connectUnderReset: Bool = false) throws -> OpenedProgrammer {
         switch probe.kind {
         case .dfuse:
             return try openDfuSe(probe, board: board, force: force)
         case .dfu:
             return try openDFU(probe, board: board, force: force)
+        case .stlink:
+            return try openSTLink(probe, board: board, force: force, underReset: connectUnderReset)
         default:
             throw ProgrammerError.unsupportedProbe(probe.kind.rawValue, supported: flashableKinds.map(\.rawValue).sorted())
         }

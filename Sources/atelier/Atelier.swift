@@ -12,8 +12,8 @@ struct Atelier: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Boards.self, New.self, Build.self, Size.self, Run.self, Image.self, Flash.self, Probes.self, UdevRules.self,
-            Doctor.self,
+            Boards.self, New.self, Build.self, Size.self, Run.self, Image.self, Flash.self, Reset.self, Read.self,
+            Erase.self, Probes.self, UdevRules.self, Doctor.self,
         ]
     )
 

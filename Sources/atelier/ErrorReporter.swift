@@ -24,6 +24,10 @@ enum ErrorReporter {
             return flash(error)
         case let error as DFUError:
             return dfu(error)
+        case let error as STLinkError:
+            return stlink(error)
+        case let error as ProgrammerError:
+            return Report(message: error.description, hint: nil, exitCode: .badInput)
         case let error as USBError:
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
@@ -107,6 +111,21 @@ enum ErrorReporter {
 }
 
 extension ErrorReporter {
+    /// A chip or request that does not fit is bad input (2); the target saying no is 1; USB, wiring, power and
+    /// probe firmware are the environment (3).
+    static func stlink(_ error: STLinkError) -> Report {
+        switch error {
+        case .usb(let usb):
+            Report(message: usb.message, hint: usb.hint, exitCode: .environment)
+        case .wrongChip, .invalidRequest, .unsupportedFlashController:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .memoryFault, .loaderFailed, .flashError:
+            Report(message: error.description, hint: nil, exitCode: .refused)
+        case .shortReply, .status, .wrongMode, .firmwareTooOld, .noTarget, .targetUnpowered, .haltTimeout:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        }
+    }
+
     /// Bad or unreadable image files are bad input (2); only an output that cannot be written is the environment.
     static func firmwareImage(_ error: FirmwareImageError) -> Report {
         switch error {

@@ -24,6 +24,7 @@ extension Atelier {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var probe: ProbeOptions
+        @OptionGroup var connect: ConnectOptions
         @OptionGroup var project: ProjectOptions
         @Argument(help: "The image: ELF, Intel HEX, S-record, UF2 or raw .bin (with --base). Default: the project's.")
         var image: String?
@@ -45,7 +46,8 @@ extension Atelier {
             // Planning first refuses an image that does not fit before any device is touched.
             let plan = try FlashPlanner(memory: board.memory).plan(firmware.source.ranges, options: options)
             let chosen = try probe.choose(kinds: ProgrammerRegistry.flashableKinds)
-            let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
+            let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force,
+                                                     connectUnderReset: connect.underReset)
             let progress = FlashProgress(json: json)
             let executor = FlashExecutor(target: programmer.target, events: progress.handle)
             let started = Date()
