@@ -55,6 +55,13 @@ public struct STM32FlashController: Sendable, Equatable {
     /// CR value that selects a mass erase (before STRT): MER (bit 2) on both.
     public var massEraseControl: UInt32 { family == .f1 ? 1 << 2 : 1 << 2 | Self.psizeX32 }
 
+    /// Where the debug unit freezes the watchdogs while the core is halted, and the bits that do it
+    /// (stm32-nrf-flash.md section 3: F1 DBGMCU_CR IWDG/WWDG_STOP bits 8/9, F4 DBGMCU_APB1_FZ bits 11/12), so a
+    /// watchdog the firmware started cannot reset the chip in the middle of a flash.
+    public var watchdogFreeze: (register: UInt32, bits: UInt32) {
+        family == .f1 ? (0xE004_2004, 1 << 8 | 1 << 9) : (0xE004_2008, 1 << 11 | 1 << 12)
+    }
+
     /// The loader for this controller and the write unit it programs in.
     public var writeLoader: [UInt8] { family == .f1 ? STM32Loaders.stm32f1Write : STM32Loaders.stm32f4Write }
     public var writeUnit: Int { family == .f1 ? 2 : 4 }

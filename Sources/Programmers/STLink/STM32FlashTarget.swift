@@ -65,6 +65,8 @@ public final class STM32FlashTarget: FlashTarget {
         capabilities = FlashCapabilities(maxTransferSize: layout.bufferSize)
         try probe.halt()
         if !force { try STM32ChipCheck(board: board).check(probe) }
+        let freeze = controller.watchdogFreeze
+        try probe.write32(freeze.register, try probe.read32(freeze.register) | freeze.bits)
         try probe.writeMemory(layout.crcTable, STM32Loaders.crc32Table)
         try probe.writeMemory(layout.crcRoutine, STM32Loaders.crc32)
         try probe.writeMemory(layout.writeLoader, controller.writeLoader)

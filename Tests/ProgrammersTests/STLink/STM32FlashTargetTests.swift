@@ -29,6 +29,7 @@ import Testing
         let loaded = device.written.map(\.address)
         #expect(loaded.contains(0x2000_0000) && loaded.contains(0x2000_0400) && loaded.contains(0x2000_0800))
         #expect(target.layout.writeParameters == 0x2000_0864 && target.layout.buffer == 0x2000_0888)
+        #expect(device.words[0xE004_2004] == 0x300, "IWDG and WWDG stop while the core is halted")
     }
 
     /// The loader's parameter block as the host wrote it, and its results written as the routine would.
