@@ -65,8 +65,12 @@ let package = Package(
 
         .testTarget(name: "BoardCatalogTests", dependencies: ["BoardCatalog"]),
         .testTarget(name: "FirmwareImageTests", dependencies: ["FirmwareImage", "BoardCatalog"]),
-        .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "BoardCatalog"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
+        // Helpers the test suites share; never linked into a product.
+        .target(name: "AtelierTestSupport", dependencies: ["BoardCatalog"]),
+        .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "BoardCatalog", "AtelierTestSupport"]),
+        .testTarget(
+            name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage", "AtelierTestSupport"]
+        ),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
         .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),

@@ -1,17 +1,18 @@
+import AtelierTestSupport
 import Foundation
 import Testing
 
 /// A few runs of the real `atelier` binary, for exit codes and what the user sees.
 struct CLITests {
     @Test func newRefusesAnUnknownBoardWithSuggestions() throws {
-        let folder = try TestSupport.temporaryFolder("cli-unknown")
+        let folder = try TestSupport.temporaryFolder("cli-unknown", suite: "build-tests")
         let result = try TestSupport.atelier(["new", "p", "--board", "netduinoplus"], in: folder)
         #expect(result.status == 2)
         #expect(result.output.contains("did you mean 'netduinoplus2'"))
     }
 
     @Test func newRefusesANonEmptyFolder() throws {
-        let folder = try TestSupport.temporaryFolder("cli-nonempty")
+        let folder = try TestSupport.temporaryFolder("cli-nonempty", suite: "build-tests")
         try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/keep.txt"))
         let result = try TestSupport.atelier(["new", folder, "--board", "microbit"], in: folder)
         #expect(result.status == 2)
@@ -19,7 +20,7 @@ struct CLITests {
     }
 
     @Test func helloRunsUnderQEMUAndOverflowExitsTwo() throws {
-        let folder = try TestSupport.temporaryFolder("cli-run")
+        let folder = try TestSupport.temporaryFolder("cli-run", suite: "build-tests")
         let project = folder + "/hello"
         #expect(try TestSupport.atelier(["new", project, "--board", "lm3s6965evb", "--lang", "c"], in: folder)
             .status == 0)
@@ -41,7 +42,7 @@ struct CLITests {
 
     /// The CLI's no-op path (BuildStamp) must notice edits, new files and board changes, and nothing else.
     @Test func noOpPathNoticesEveryChange() throws {
-        let folder = try TestSupport.temporaryFolder("cli-stamp")
+        let folder = try TestSupport.temporaryFolder("cli-stamp", suite: "build-tests")
         let project = folder + "/p"
         #expect(try TestSupport.atelier(["new", project, "--board", "microbit"], in: folder).status == 0)
         func build() throws -> [String: Any] {
@@ -70,7 +71,7 @@ struct CLITests {
     }
 
     @Test func runTimesOutWithThreeAndFailsWithOne() throws {
-        let folder = try TestSupport.temporaryFolder("cli-timeout")
+        let folder = try TestSupport.temporaryFolder("cli-timeout", suite: "build-tests")
         let blinky = folder + "/blinky"
         #expect(try TestSupport.atelier(["new", blinky, "--board", "mps2-an386", "--template", "blinky"], in: folder)
             .status == 0)
@@ -87,7 +88,7 @@ struct CLITests {
     }
 
     @Test func runOnABoardWithoutQEMUExitsTwo() throws {
-        let folder = try TestSupport.temporaryFolder("cli-noqemu")
+        let folder = try TestSupport.temporaryFolder("cli-noqemu", suite: "build-tests")
         let project = folder + "/p"
         #expect(try TestSupport.atelier(["new", project, "--board", "bluepill"], in: folder).status == 0)
         let run = try TestSupport.atelier(["run", "--qemu"], in: project)

@@ -1,3 +1,4 @@
+import AtelierTestSupport
 import BoardCatalog
 import Foundation
 import Testing

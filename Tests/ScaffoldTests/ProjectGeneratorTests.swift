@@ -1,3 +1,4 @@
+import AtelierTestSupport
 import BoardCatalog
 import Foundation
 import Testing
@@ -9,13 +10,13 @@ struct ProjectGeneratorTests {
 
     @Test(arguments: ["../outside.c", "/etc/passwd", "src/../../x", "", "./a", "a//b"])
     func escapingPathsAreRejected(_ path: String) throws {
-        let root = try TestSupport.temporaryFolder("escape")
+        let root = try TestSupport.temporaryFolder("escape", suite: "scaffold-tests")
         #expect(throws: ScaffoldError.self) { try ProjectGenerator.checkedDestination(path, in: root) }
     }
 
     @Test func symlinkInTheProjectIsRejected() throws {
-        let root = try TestSupport.temporaryFolder("symlink")
-        let outside = try TestSupport.temporaryFolder("outside")
+        let root = try TestSupport.temporaryFolder("symlink", suite: "scaffold-tests")
+        let outside = try TestSupport.temporaryFolder("outside", suite: "scaffold-tests")
         try FileManager.default.createSymbolicLink(atPath: root + "/src", withDestinationPath: outside)
         #expect(throws: ScaffoldError.pathEscapes(template: "src/main.c", path: root + "/src")) {
             try ProjectGenerator.checkedDestination("src/main.c", in: root)
@@ -24,7 +25,7 @@ struct ProjectGeneratorTests {
     }
 
     @Test func symlinkAmongTheTemplatesIsRejected() throws {
-        let templates = try TestSupport.temporaryFolder("templates")
+        let templates = try TestSupport.temporaryFolder("templates", suite: "scaffold-tests")
         let manager = FileManager.default
         for folder in ["shared", "board", "hello"] {
             try manager.copyItem(atPath: TestSupport.resources.templatesFolder + "/" + folder,
@@ -42,7 +43,7 @@ struct ProjectGeneratorTests {
     }
 
     @Test func nonEmptyFolderNeedsForce() throws {
-        let root = try TestSupport.temporaryFolder("nonempty")
+        let root = try TestSupport.temporaryFolder("nonempty", suite: "scaffold-tests")
         try Data("keep".utf8).write(to: URL(fileURLWithPath: root + "/notes.txt"))
         let files = try generator.plan(ProjectRequest(board: try TestSupport.board("microbit"), name: "p"))
         #expect(throws: ScaffoldError.directoryNotEmpty(path: root)) {

@@ -1,39 +1,8 @@
-import Testing
-import BoardCatalog
-import Foundation
-
-/// The package root, found from this file's path, and the catalog and templates in it.
-enum TestSupport {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
-        }
-        return url.path
-    }()
-
-    static let resources = AtelierResources(root: root)
-
-    static let catalog: BoardCatalog = {
-        do {
-            return try BoardCatalog.load(folders: [resources.boardsFolder])
-        } catch {
-            fatalError("the catalog in \(resources.boardsFolder) does not load: \(error)")
-        }
-    }()
-
-    static func board(_ id: String) throws -> Board { try catalog.board(id) }
-
-    static func temporaryFolder(_ name: String) throws -> String {
-        let path = NSTemporaryDirectory() + "atelier-build-tests/\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-}
-
+import AtelierTestSupport
 import Build
+import Foundation
 import Scaffold
+import Testing
 
 extension TestSupport {
     /// Scaffolds a project into a fresh folder and returns the folder and a builder for it.
@@ -41,7 +10,7 @@ extension TestSupport {
         _ boardID: String, _ language: Language, _ template: ProjectTemplate, name: String? = nil
     ) throws -> (root: String, builder: Builder) {
         let board = try board(boardID)
-        let root = try temporaryFolder(name ?? "\(boardID)-\(language.rawValue)-\(template.rawValue)")
+        let root = try temporaryFolder(name ?? "\(boardID)-\(language.rawValue)-\(template.rawValue)", suite: "build-tests")
         let generator = ProjectGenerator(templatesFolder: resources.templatesFolder)
         try generator.write(generator.plan(ProjectRequest(board: board, language: language, template: template,
                                                           name: "p")), to: root, force: true)
