@@ -8,11 +8,15 @@ public final class OpenedProgrammer {
     public let target: FlashTarget
     /// Starts the freshly written firmware (a reset, or leaving the bootloader).
     public let start: () throws -> Void
+    /// Facts about the device worth showing next to the summary (an AVR's fuses), one per line.
+    public let details: [String]
     // Kept alive for as long as the target talks through them.
     private let resources: [AnyObject]
 
-    init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject]) {
+    init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject],
+         details: [String] = []) {
         self.probe = probe
+        self.details = details
         self.target = target
         self.start = start
         self.resources = resources
@@ -22,7 +26,7 @@ public final class OpenedProgrammer {
 /// Opens the right driver for a detected probe: the one list of what atelier can drive.
 public enum ProgrammerRegistry {
     /// The probe kinds that can flash today.
-    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu]
+    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .usbasp]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
     public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false) throws -> OpenedProgrammer {
@@ -31,6 +35,8 @@ public enum ProgrammerRegistry {
             return try openDfuSe(probe, board: board, force: force)
         case .dfu:
             return try openDFU(probe, board: board, force: force)
+        case .usbasp:
+            return try openUSBasp(probe, board: board, force: force)
         default:
             throw ProgrammerError.unsupportedProbe(probe.kind.rawValue, supported: flashableKinds.map(\.rawValue).sorted())
         }
@@ -93,6 +99,24 @@ extension ProgrammerRegistry {
             try? handle.resetDevice()
         }
         return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle])
+    }
+
+    /// A USBasp: initialize as avrdude does, then check the AVR's signature against the board's chip (unless
+    /// `force`). The fuses are read and reported, never written. Starting the firmware releases RESET.
+    static func openUSBasp(_ probe: DetectedProbe, board: Board, force: Bool) throws -> OpenedProgrammer {
+        guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
+        let context = try USBContext()
+        let handle = try context.open(probe.device)
+        let programmer = USBaspProgrammer(transport: USBUSBaspTransport(usb: handle), region: flash)
+        try programmer.connect()
+        let signature = try programmer.signature()
+        if let expected = board.chip.debug?.signature, expected != signature, !force {
+            try? programmer.disconnect()
+            throw USBaspError.wrongChip(board: board.id, expected: expected, got: signature)
+        }
+        let fuses = try programmer.fuses()
+        return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.disconnect() },
+                                resources: [context, handle], details: [fuses.description])
     }
 
     /// The first `0x…` hex number in an interface string.

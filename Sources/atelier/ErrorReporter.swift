@@ -24,6 +24,8 @@ enum ErrorReporter {
             return flash(error)
         case let error as DFUError:
             return dfu(error)
+        case let error as USBaspError:
+            return usbasp(error)
         case let error as USBError:
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
@@ -115,6 +117,21 @@ extension ErrorReporter {
         case .unreadable, .outputExists, .unknownFormat, .needsBaseAddress, .syntax, .malformed,
              .overlappingSegments, .addressOutOfRange, .cannotEncode, .outsideMemory:
             Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// A different AVR is the user's choice of board (2); an AVR or USBasp that does not answer is the
+    /// environment (3).
+    static func usbasp(_ error: USBaspError) -> Report {
+        switch error {
+        case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .notSupported: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .targetNotAnswering, .sckRefused, .shortReply:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        case .transferFailed(_, _, let underlying):
+            Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
         }
     }
 }

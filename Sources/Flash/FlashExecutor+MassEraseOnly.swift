@@ -1,0 +1,93 @@
+import BoardCatalog
+
+extension FlashExecutor {
+    /// Flashes through a programmer that can erase only the whole chip (an AVR over ISP has Chip Erase and no
+    /// page erase: picoboot-usbasp.md B4). Every touched sector is compared first; when each one can be written
+    /// by only clearing bits (or is already right) nothing is erased. Otherwise the chip is erased once and all
+    /// of it is written again: the touched sectors as the image over what they held (blank with `--full`), and
+    /// every other sector of the erased regions as it was, read before the erase so nothing outside the image
+    /// is lost.
+    ///
+    /// This holds the erased regions in memory while it works, which is right for the small chips that only
+    /// have a chip erase (32 KiB on the ATmega328P) and why sector-erasing programmers never come here.
+    func runMassEraseOnly(_ plan: FlashPlan, source: FlashSource) throws(FlashError) -> FlashReport {
+        var report = FlashReport()
+        var done: UInt64 = 0
+        let total = plan.imageBytes
+        events(.planned(sectors: plan.steps.count, imageBytes: total))
+        var sectors: [(step: FlashPlan.Step, wanted: [UInt8], update: SectorUpdate)] = []
+        for step in plan.steps {
+            report.sectorsTouched += 1
+            let wanted = try wantedBytes(step, source: source, plan: plan, report: &report)
+            sectors.append((step, wanted.bytes, try compare(step, wanted: wanted, report: &report)))
+        }
+        if sectors.contains(where: { $0.update.action == .eraseAndProgram }) {
+            guard target.capabilities.canMassErase else {
+                throw .unsupported("this programmer can erase neither sectors nor the whole chip, and "
+                    + "\(hex(sectors.first { $0.update.action == .eraseAndProgram }?.step.sector.start ?? 0)) "
+                    + "needs an erase; erase the chip another way first")
+            }
+            return try rewriteAfterMassErase(plan, sectors: sectors.map { ($0.step, $0.wanted) }, report: report)
+        }
+        for (step, wanted, update) in sectors {
+            state.retriedInStep = false
+            guard update.action == .program else {
+                report.sectorsSkipped += 1
+                events(.skipped(step.sector))
+                done += step.imageBytes
+                continue
+            }
+            state.changing = step.sector.start..<step.sector.end
+            try write(update.writes, of: wanted, step: step, report: &report, progress: (done, total))
+            done += step.imageBytes
+            report.sectorsProgrammed += 1
+            if plan.options.verify || state.retriedInStep { try verify(step, wanted: wanted, report: &report) }
+        }
+        report.retries = state.retries
+        events(.finished(report))
+        return report
+    }
+
+    /// Reads every sector of the touched regions that the image does not touch, erases the chip, and writes
+    /// back every sector that is not blank: the touched ones as wanted, the others as they were.
+    private func rewriteAfterMassErase(
+        _ plan: FlashPlan, sectors touched: [(step: FlashPlan.Step, wanted: [UInt8])], report start: FlashReport
+    ) throws(FlashError) -> FlashReport {
+        var report = start
+        let total = plan.imageBytes
+        var regions: [MemoryRegion] = []
+        for (step, _) in touched where !regions.contains(step.region) { regions.append(step.region) }
+        var contents: [(step: FlashPlan.Step, bytes: [UInt8])] = []
+        for region in regions {
+            for sector in region.sectorList {
+                if let known = touched.first(where: { $0.step.region == region && $0.step.sector == sector }) {
+                    contents.append((known.step, known.wanted))
+                } else {
+                    let kept = try read(sector.start, count: Int(sector.size), report: &report)
+                    contents.append((FlashPlan.Step(region: region, sector: sector, pieces: []), kept))
+                }
+            }
+        }
+        let first = regions.map(\.start).min() ?? 0
+        state.changing = first..<(regions.map(\.end).max() ?? first)
+        if let sector = regions.first?.sectorList.first { events(.erasing(sector)) }
+        try attempt("mass erase", at: first) { try target.massErase() }
+        report.massErased = true
+        report.sectorsErased = contents.count
+        var done: UInt64 = 0
+        for (step, bytes) in contents {
+            state.retriedInStep = false
+            let blank = [UInt8](repeating: step.region.erased, count: bytes.count)
+            let update = SectorUpdate(sector: step.sector, current: blank, wanted: bytes,
+                                      writeUnit: step.region.writeUnit, erased: step.region.erased)
+            guard update.action == .program else { continue }
+            try write(update.writes, of: bytes, step: step, report: &report, progress: (done, total))
+            done += step.imageBytes
+            report.sectorsProgrammed += 1
+            if plan.options.verify || state.retriedInStep { try verify(step, wanted: bytes, report: &report) }
+        }
+        report.retries = state.retries
+        events(.finished(report))
+        return report
+    }
+}
