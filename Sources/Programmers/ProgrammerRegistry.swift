@@ -26,7 +26,7 @@ public final class OpenedProgrammer {
 /// Opens the right driver for a detected probe: the one list of what atelier can drive.
 public enum ProgrammerRegistry {
     /// The probe kinds that can flash today.
-    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .usbasp]
+    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .usbasp, .picoboot]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
     public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false) throws -> OpenedProgrammer {
@@ -37,6 +37,8 @@ public enum ProgrammerRegistry {
             return try openDFU(probe, board: board, force: force)
         case .usbasp:
             return try openUSBasp(probe, board: board, force: force)
+        case .picoboot:
+            return try openPICOBOOT(probe, board: board, force: force)
         default:
             throw ProgrammerError.unsupportedProbe(probe.kind.rawValue, supported: flashableKinds.map(\.rawValue).sorted())
         }
@@ -117,6 +119,29 @@ extension ProgrammerRegistry {
         let fuses = try programmer.fuses()
         return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.disconnect() },
                                 resources: [context, handle], details: [fuses.description])
+    }
+
+    /// An RP2040 in BOOTSEL mode: the vendor interface (class 0xFF, one bulk OUT and one bulk IN endpoint, as
+    /// picotool requires), checked by the ROM marker unless `force`. Starting the firmware reboots the chip.
+    static func openPICOBOOT(_ probe: DetectedProbe, board: Board, force: Bool) throws -> OpenedProgrammer {
+        guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
+        guard let chosen = probe.device.alternateSettings.first(where: {
+            $0.interfaceClass == 0xFF && $0.endpoints.count == 2 && $0.endpoints.allSatisfy(\.isBulk)
+        }), let output = chosen.endpoints.first(where: { !$0.isIn }), let input = chosen.endpoints.first(where: \.isIn)
+        else { throw PICOBOOTError.noInterface }
+        let context = try USBContext()
+        let handle = try context.open(probe.device)
+        try handle.claimInterface(chosen.interfaceNumber)
+        let transport = USBPICOBOOTTransport(usb: handle, interface: chosen.interfaceNumber,
+                                             endpointOut: output.address, endpointIn: input.address)
+        let programmer = PICOBOOTProgrammer(transport: transport, region: flash)
+        try programmer.open()
+        let marker = try programmer.romMarker()
+        if (marker != [0x4D, 0x75, 0x01] || !board.chip.bootloaders.contains("picoboot")) && !force {
+            throw PICOBOOTError.wrongChip(board: board.id, found: marker)
+        }
+        return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.reboot() },
+                                resources: [context, handle])
     }
 
     /// The first `0x…` hex number in an interface string.

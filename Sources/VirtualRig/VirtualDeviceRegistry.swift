@@ -12,6 +12,7 @@ public enum VirtualDeviceRegistry {
         STLinkVariant.v2.rawValue: { try makeSTLink($0, variant: .v2) },
         STLinkVariant.v21.rawValue: { try makeSTLink($0, variant: .v21) },
         "usbasp": makeUSBasp,
+        "picoboot": makePICOBOOT,
     ]
 
     public static var kinds: [String] { factories.keys.sorted() }
@@ -85,6 +86,16 @@ public enum VirtualDeviceRegistry {
         }
         let model = VirtualSTLink(variant: variant, chip: made.chip, serial: context.serial)
         model.persist = made.persist
+        return model
+    }
+
+    /// An RP2040 in BOOTSEL mode; its QSPI flash persists in `--state`.
+    static func makePICOBOOT(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("picoboot:\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
+        let model = try VirtualPICOBOOT(chip: context.board.chip, serial: context.serial, clock: context.clock)
+        model.persist = try persistence(context, flash: model.flash)
         return model
     }
 

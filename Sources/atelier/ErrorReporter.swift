@@ -26,6 +26,8 @@ enum ErrorReporter {
             return dfu(error)
         case let error as USBaspError:
             return usbasp(error)
+        case let error as PICOBOOTError:
+            return picoboot(error)
         case let error as USBError:
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
@@ -130,6 +132,19 @@ extension ErrorReporter {
         case .notSupported: Report(message: error.description, hint: nil, exitCode: .refused)
         case .targetNotAnswering, .sckRefused, .shortReply:
             Report(message: error.description, hint: nil, exitCode: .environment)
+        case .transferFailed(_, _, let underlying):
+            Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// The ROM refusing a command is a 1; the wrong board is the user's (2); no interface or USB trouble is 3.
+    static func picoboot(_ error: PICOBOOTError) -> Report {
+        switch error {
+        case .commandFailed: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .noInterface: Report(message: error.description, hint: nil, exitCode: .environment)
         case .transferFailed(_, _, let underlying):
             Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
         }
