@@ -137,9 +137,10 @@ extension ProgrammerRegistry {
         let programmer = PICOBOOTProgrammer(transport: transport, region: flash)
         try programmer.open()
         let marker = try programmer.romMarker()
-        if (marker != [0x4D, 0x75, 0x01] || !board.chip.bootloaders.contains("picoboot")) && !force {
-            throw PICOBOOTError.wrongChip(board: board.id, found: marker)
+        if !board.chip.bootloaders.contains("picoboot") && !force {
+            throw PICOBOOTError.notAnRP2040Board(board: board.id, chip: board.chip.id)
         }
+        if marker != [0x4D, 0x75, 0x01] && !force { throw PICOBOOTError.wrongChip(board: board.id, found: marker) }
         return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.reboot() },
                                 resources: [context, handle])
     }

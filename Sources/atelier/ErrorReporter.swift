@@ -143,7 +143,7 @@ extension ErrorReporter {
     static func picoboot(_ error: PICOBOOTError) -> Report {
         switch error {
         case .commandFailed: Report(message: error.description, hint: nil, exitCode: .refused)
-        case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .wrongChip, .notAnRP2040Board: Report(message: error.description, hint: nil, exitCode: .badInput)
         case .noInterface: Report(message: error.description, hint: nil, exitCode: .environment)
         case .transferFailed(_, _, let underlying):
             Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)

@@ -8,6 +8,8 @@ public enum PICOBOOTError: Error, CustomStringConvertible {
     case commandFailed(operation: String, address: UInt64, status: String)
     /// The ROM at 0x10 does not hold the RP2040 boot ROM's 'M', 'u', 1 marker.
     case wrongChip(board: String, found: [UInt8])
+    /// The board's chip has no RP2040 boot ROM (its chip file lists no picoboot bootloader).
+    case notAnRP2040Board(board: String, chip: String)
     case noInterface
     case transferFailed(operation: String, address: UInt64, underlying: USBError)
 
@@ -22,6 +24,9 @@ public enum PICOBOOTError: Error, CustomStringConvertible {
             "board '\(board)' is an RP2040 but the device's ROM marker at 0x10 is "
                 + "\(found.map { String($0, radix: 16) }.joined(separator: " ")), not 4d 75 01; "
                 + "check --board, or pass --force to flash anyway"
+        case .notAnRP2040Board(let board, let chip):
+            "the device is an RP2040 in BOOTSEL mode but board '\(board)' has chip '\(chip)'; pass --board pico "
+                + "(or another RP2040 board), or --force to flash anyway"
         case .noInterface:
             "the device has no PICOBOOT interface (class 0xFF with one bulk OUT and one bulk IN endpoint); "
                 + "hold BOOTSEL while plugging it in"
