@@ -8,7 +8,7 @@ RIG := .build/debug/atelier-rig
 APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
 	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake time
+	dfu-util stlink-tools openocd avrdude qemu-system-arm ninja-build cmake time
 
 .PHONY: deps build test demo boards-table bench clean
 

@@ -16,7 +16,8 @@ struct USBaspModelTests {
     {
         let setup = SetupPacket(requestType: data == nil ? 0xC0 : 0x40, request: id,
                                 value: UInt16(send[1]) << 8 | UInt16(send[0]),
-                                index: UInt16(send[3]) << 8 | UInt16(send[2]), length: data.map { UInt16($0.count) } ?? length)
+                                index: UInt16(send[3]) << 8 | UInt16(send[2]),
+                                length: data.map { UInt16($0.count) } ?? length)
         return model.control(setup, data: data ?? [])
     }
 

@@ -64,7 +64,8 @@ public final class USBaspProgrammer: FlashTarget {
 
     public func fuses() throws -> AVRFuses {
         AVRFuses(low: try transmit(ISPInstruction.readLowFuse), high: try transmit(ISPInstruction.readHighFuse),
-                 extended: try transmit(ISPInstruction.readExtendedFuse), lock: try transmit(ISPInstruction.readLockBits))
+                 extended: try transmit(ISPInstruction.readExtendedFuse),
+                 lock: try transmit(ISPInstruction.readLockBits))
     }
 
     // MARK: FlashTarget
