@@ -109,7 +109,9 @@ extension ProgrammerRegistry {
         guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
         let context = try USBContext()
         let handle = try context.open(probe.device)
-        let programmer = USBaspProgrammer(transport: USBUSBaspTransport(usb: handle), region: flash)
+        let eeprom = board.chip.memory.first { $0.kind == .eeprom }.map { Int($0.size) } ?? 0
+        let programmer = USBaspProgrammer(transport: USBUSBaspTransport(usb: handle), region: flash,
+                                          eepromSize: eeprom)
         try programmer.connect()
         let signature = try programmer.signature()
         if let expected = board.chip.debug?.signature, expected != signature, !force {

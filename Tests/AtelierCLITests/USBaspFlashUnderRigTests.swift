@@ -75,3 +75,24 @@ import Testing
         #expect(try RigFlashSession.report(again)["bytes_written"] as? Int == 0)
     }
 }
+
+extension USBaspFlashUnderRigTests {
+    /// Chip Erase clears the EEPROM too on an Uno (EESAVE unprogrammed); atelier flashes flash only, so it puts
+    /// the EEPROM back, and avrdude reads it unchanged.
+    @Test func theChipEraseLeavesTheEEPROMAsItWas() throws {
+        let eeprom = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 11 + 1) | 0x01 }
+        let file = try rig.image("ee.bin", eeprom)
+        let write = try rig.underRig(["avrdude", "-q", "-q", "-c", "usbasp", "-p", "m328p", "-D",
+                                      "-U", "eeprom:w:\(file.path):r"])
+        #expect(write.exitCode == 0, "\(write.stderr)")
+        #expect(try rig.flash(try rig.image("a.bin", RigFlashSession.random(600, seed: 37)), base: "0").exitCode == 0)
+        let patch = try rig.flash(try rig.image("b.bin", RigFlashSession.random(600, seed: 38)), base: "0",
+                                  ["--json"])
+        #expect(try RigFlashSession.report(patch)["mass_erased"] as? Bool == true)
+        let out = rig.work.appendingPathComponent("ee-out.bin")
+        let read = try rig.underRig(["avrdude", "-q", "-q", "-c", "usbasp", "-p", "m328p",
+                                     "-U", "eeprom:r:\(out.path):r"])
+        #expect(read.exitCode == 0, "\(read.stderr)")
+        #expect(Array([UInt8](try Data(contentsOf: out)).prefix(300)) == eeprom)
+    }
+}

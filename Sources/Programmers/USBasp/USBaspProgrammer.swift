@@ -24,9 +24,13 @@ public final class USBaspProgrammer: FlashTarget {
     /// Where the firmware's address pointer stands, when known.
     private var pointer: UInt32?
 
-    public init(transport: USBaspTransport, region: MemoryRegion) {
+    /// EEPROM bytes (1024 on the ATmega328P); kept across a chip erase, which clears them unless EESAVE is set.
+    public let eepromSize: Int
+
+    public init(transport: USBaspTransport, region: MemoryRegion, eepromSize: Int = 0) {
         self.transport = transport
         self.region = region
+        self.eepromSize = eepromSize
         pageSize = max(2, region.writeUnit)
         capabilities = FlashCapabilities(maxTransferSize: pageSize, canEraseSectors: false, canMassErase: true)
     }
@@ -91,15 +95,55 @@ public final class USBaspProgrammer: FlashTarget {
     }
 
     /// Chip Erase, then the datasheet wait (chip YAML mass_erase_ms) and a fresh initialize, as avrdude does
-    /// (B3 step 4): the erase ends programming mode on some parts.
+    /// (B3 step 4): the erase ends programming mode on some parts. Chip Erase also clears the EEPROM unless the
+    /// EESAVE fuse (high fuse bit 3) is programmed (B4); atelier only asked for flash, so the EEPROM is read
+    /// first and its non-blank bytes written back.
     public func massErase() throws {
+        var eeprom: [UInt8] = []
         do {
+            if eepromSize > 0, try transmit(ISPInstruction.readHighFuse) & 0x08 != 0 { eeprom = try readEEPROM() }
             try transmit(ISPInstruction.chipErase)
         } catch let error as USBError {
             throw USBaspError.transferFailed(operation: "chip erase", address: region.start, underlying: error)
         }
         sleep(region.massEraseMilliseconds ?? 9)
         try connect()
+        try restoreEEPROM(eeprom)
+    }
+
+    /// The whole EEPROM through READEEPROM blocks.
+    func readEEPROM() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        // In long-address mode the firmware ignores wValue: point it at 0, then it advances by itself.
+        _ = try transport.controlIn(.setLongAddress, send: Self.le32(0), length: 4)
+        while bytes.count < eepromSize {
+            let size = min(Self.readBlockSize, eepromSize - bytes.count)
+            bytes += try transport.controlIn(.readEEPROM, send: Self.le16(UInt32(bytes.count)), length: size)
+        }
+        pointer = nil
+        return bytes
+    }
+
+    /// Writes back each run of non-blank EEPROM bytes with one WRITEEEPROM (the firmware writes byte by byte).
+    private func restoreEEPROM(_ bytes: [UInt8]) throws {
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] != 0xFF else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count, bytes[end] != 0xFF, end - index < Self.readBlockSize { end += 1 }
+            do {
+                _ = try transport.controlIn(.setLongAddress, send: Self.le32(UInt32(index)), length: 4)
+                try transport.controlOut(.writeEEPROM, send: Self.le16(UInt32(index)), data: Array(bytes[index..<end]))
+            } catch let error as USBError {
+                throw USBaspError.transferFailed(operation: "EEPROM restore after the chip erase",
+                                                 address: UInt64(index), underlying: error)
+            }
+            index = end
+        }
+        pointer = nil
     }
 
     /// Whole pages: one WRITEFLASH block per page with FIRST and LAST, so the firmware writes each page as soon as
