@@ -55,6 +55,8 @@ bench: deps
 	python3 Benchmarks/bench.py .build/release/atelier --runs 7 --out Benchmarks/results/build.md
 	python3 Benchmarks/flash_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
 		--out Benchmarks/results/flash-dfuse.md
+	python3 Benchmarks/usbasp_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/flash-usbasp.md
 	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
 		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 
