@@ -16,10 +16,19 @@ extension FlashExecutor {
         let total = plan.imageBytes
         events(.planned(sectors: plan.steps.count, imageBytes: total))
         var sectors: [(step: FlashPlan.Step, wanted: [UInt8], update: SectorUpdate)] = []
+        var needsErase = false
         for step in plan.steps {
             report.sectorsTouched += 1
             let wanted = try wantedBytes(step, source: source, plan: plan, report: &report)
-            sectors.append((step, wanted.bytes, try compare(step, wanted: wanted, report: &report)))
+            // Once the chip must be erased every touched sector is written from what it must hold, so the rest
+            // need no compare: only the bytes they keep are read (by `wantedBytes`, for sectors not covered).
+            if needsErase {
+                sectors.append((step, wanted.bytes, SectorUpdate(action: .eraseAndProgram, writes: [])))
+                continue
+            }
+            let update = try compare(step, wanted: wanted, report: &report)
+            needsErase = update.action == .eraseAndProgram
+            sectors.append((step, wanted.bytes, update))
         }
         if sectors.contains(where: { $0.update.action == .eraseAndProgram }) {
             guard target.capabilities.canMassErase else {

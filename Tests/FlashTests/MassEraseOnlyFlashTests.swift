@@ -77,3 +77,16 @@ import Testing
         #expect(target.programCalls == calls)
     }
 }
+
+extension MassEraseOnlyFlashTests {
+    @Test func afterTheFirstSectorThatNeedsAnEraseCoveredSectorsAreNotReadAgain() throws {
+        let target = target()
+        _ = try flash(0, pattern(4_096, seed: 7), into: target)
+        let before = target.bytesRead
+        let report = try flash(0, pattern(4_096, seed: 8), into: target)
+        #expect(report.massErased)
+        // One page compared, the 224 pages outside the image kept, the image verified: pages 2 to 32 not compared.
+        #expect(target.bytesRead - before == 128 + 28_672 + 4_096)
+        #expect(Array(target.bytes[0..<4_096]) == pattern(4_096, seed: 8))
+    }
+}
