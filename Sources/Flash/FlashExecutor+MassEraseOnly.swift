@@ -17,6 +17,9 @@ extension FlashExecutor {
         events(.planned(sectors: plan.steps.count, imageBytes: total))
         var sectors: [(step: FlashPlan.Step, wanted: [UInt8], update: SectorUpdate)] = []
         var needsErase = false
+        // When the image covers every sector of its regions, a chip erase keeps nothing, so once one sector must
+        // change the rest need no compare: reading them would cost as much as writing them (on a blank chip too).
+        let replacesAll = replacesWholeRegions(plan)
         for step in plan.steps {
             report.sectorsTouched += 1
             let wanted = try wantedBytes(step, source: source, plan: plan, report: &report)
@@ -27,7 +30,7 @@ extension FlashExecutor {
                 continue
             }
             let update = try compare(step, wanted: wanted, report: &report)
-            needsErase = update.action == .eraseAndProgram
+            needsErase = update.action == .eraseAndProgram || (replacesAll && update.action != .skip)
             sectors.append((step, wanted.bytes, update))
         }
         if sectors.contains(where: { $0.update.action == .eraseAndProgram }) {
@@ -55,6 +58,16 @@ extension FlashExecutor {
         report.retries = state.retries
         events(.finished(report))
         return report
+    }
+
+    /// True when the plan fully covers every sector of every region it touches.
+    private func replacesWholeRegions(_ plan: FlashPlan) -> Bool {
+        guard plan.steps.allSatisfy(\.coversSector) || plan.options.full else { return false }
+        var regions: [MemoryRegion] = []
+        for step in plan.steps where !regions.contains(step.region) { regions.append(step.region) }
+        return regions.allSatisfy { region in
+            plan.steps.filter { $0.region == region }.count == region.sectorList.count
+        }
     }
 
     /// Reads every sector of the touched regions that the image does not touch, erases the chip, and writes

@@ -90,3 +90,16 @@ extension MassEraseOnlyFlashTests {
         #expect(Array(target.bytes[0..<4_096]) == pattern(4_096, seed: 8))
     }
 }
+
+extension MassEraseOnlyFlashTests {
+    @Test func anImageOfTheWholeFlashOnABlankChipComparesOnePageThenErasesAndWrites() throws {
+        let target = target()
+        let image = pattern(32 << 10, seed: 9)
+        let report = try flash(0, image, into: target)
+        #expect(report.massErased)
+        #expect(target.bytesRead == 128 + (32 << 10), "one page compared, everything verified")
+        #expect(target.bytes == image)
+        let again = try flash(0, image, into: target)
+        #expect(again.sectorsSkipped == 256 && again.bytesWritten == 0)
+    }
+}
