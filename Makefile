@@ -8,7 +8,7 @@ RIG := .build/debug/atelier-rig
 APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
 	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-	dfu-util stlink-tools openocd qemu-system-arm ninja-build cmake time
+	dfu-util stlink-tools openocd avrdude qemu-system-arm ninja-build cmake time
 
 .PHONY: deps build test demo boards-table bench clean
 
@@ -64,6 +64,8 @@ bench: deps
 		--out Benchmarks/results/flash-dfuse.md
 	python3 Benchmarks/stlink_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
 		--out Benchmarks/results/flash-stlink.md
+	python3 Benchmarks/usbasp_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/flash-usbasp.md
 	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
 		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 

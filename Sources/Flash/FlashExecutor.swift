@@ -20,6 +20,9 @@ public struct FlashExecutor {
     public func run(_ plan: FlashPlan, source: FlashSource) throws(FlashError) -> FlashReport {
         state.reset()
         if let base = target.capabilities.streamBase { return try runStream(plan, source: source, base: base) }
+        if !target.capabilities.canEraseSectors, !plan.options.massErase {
+            return try runMassEraseOnly(plan, source: source)
+        }
         var report = FlashReport()
         var done: UInt64 = 0
         let total = plan.imageBytes
@@ -68,7 +71,7 @@ public struct FlashExecutor {
     }
 
     /// The sector as it must be afterwards: the image over the device's bytes, or over blank with `--full`.
-    private func wantedBytes(
+    func wantedBytes(
         _ step: FlashPlan.Step, source: FlashSource, plan: FlashPlan, report: inout FlashReport
     ) throws(FlashError) -> (bytes: [UInt8], current: [UInt8]?) {
         var current: [UInt8]?
@@ -93,7 +96,7 @@ public struct FlashExecutor {
     }
 
     /// Decides skip, program or erase, comparing by on-target checksum when the programmer offers one.
-    private func compare(
+    func compare(
         _ step: FlashPlan.Step, wanted: (bytes: [UInt8], current: [UInt8]?), report: inout FlashReport
     ) throws(FlashError) -> SectorUpdate {
         events(.comparing(step.sector))
@@ -119,7 +122,7 @@ public struct FlashExecutor {
                             writeUnit: step.region.writeUnit, erased: step.region.erased)
     }
 
-    private func write(
+    func write(
         _ ranges: [Range<UInt64>], of wanted: [UInt8], step: FlashPlan.Step, report: inout FlashReport,
         progress: (before: UInt64, total: UInt64)
     ) throws(FlashError) {
@@ -145,7 +148,7 @@ public struct FlashExecutor {
         }
     }
 
-    private func verify(_ step: FlashPlan.Step, wanted: [UInt8], report: inout FlashReport) throws(FlashError) {
+    func verify(_ step: FlashPlan.Step, wanted: [UInt8], report: inout FlashReport) throws(FlashError) {
         events(.verifying(step.sector))
         let sum = try attempt("checksum", at: step.sector.start) {
             try target.checksum(address: step.sector.start, count: Int(step.sector.size))
@@ -182,7 +185,7 @@ public struct FlashExecutor {
         return bytes
     }
 
-    private func blank(_ step: FlashPlan.Step) -> [UInt8] {
+    func blank(_ step: FlashPlan.Step) -> [UInt8] {
         [UInt8](repeating: step.region.erased, count: Int(step.sector.size))
     }
 

@@ -10,13 +10,16 @@ public final class OpenedProgrammer {
     public let start: () throws -> Void
     /// The debug port behind the programmer, when it has one (ST-Link): for resetting halted, and the console.
     public let debug: DebugSession?
+    /// Facts about the device worth showing next to the summary (an AVR's fuses), one per line.
+    public let details: [String]
     // Kept alive for as long as the target talks through them.
     private let resources: [AnyObject]
 
     init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject],
-         debug: DebugSession? = nil) {
+         debug: DebugSession? = nil, details: [String] = []) {
         self.probe = probe
         self.debug = debug
+        self.details = details
         self.target = target
         self.start = start
         self.resources = resources
@@ -26,7 +29,7 @@ public final class OpenedProgrammer {
 /// Opens the right driver for a detected probe: the one list of what atelier can drive.
 public enum ProgrammerRegistry {
     /// The probe kinds that can flash today.
-    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .stlink]
+    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .stlink, .usbasp, .picoboot]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
     /// `connectUnderReset` holds NRST while an ST-Link connects; other probes ignore it.
@@ -39,6 +42,10 @@ public enum ProgrammerRegistry {
             return try openDFU(probe, board: board, force: force)
         case .stlink:
             return try openSTLink(probe, board: board, force: force, underReset: connectUnderReset)
+        case .usbasp:
+            return try openUSBasp(probe, board: board, force: force)
+        case .picoboot:
+            return try openPICOBOOT(probe, board: board, force: force)
         default:
             throw ProgrammerError.unsupportedProbe(probe.kind.rawValue, supported: flashableKinds.map(\.rawValue).sorted())
         }
@@ -101,6 +108,50 @@ extension ProgrammerRegistry {
             try? handle.resetDevice()
         }
         return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle])
+    }
+
+    /// A USBasp: initialize as avrdude does, then check the AVR's signature against the board's chip (unless
+    /// `force`). The fuses are read and reported, never written. Starting the firmware releases RESET.
+    static func openUSBasp(_ probe: DetectedProbe, board: Board, force: Bool) throws -> OpenedProgrammer {
+        guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
+        let context = try USBContext()
+        let handle = try context.open(probe.device)
+        let eeprom = board.chip.memory.first { $0.kind == .eeprom }.map { Int($0.size) } ?? 0
+        let programmer = USBaspProgrammer(transport: USBUSBaspTransport(usb: handle), region: flash,
+                                          eepromSize: eeprom)
+        try programmer.connect()
+        let signature = try programmer.signature()
+        if let expected = board.chip.debug?.signature, expected != signature, !force {
+            try? programmer.disconnect()
+            throw USBaspError.wrongChip(board: board.id, expected: expected, got: signature)
+        }
+        let fuses = try programmer.fuses()
+        return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.disconnect() },
+                                resources: [context, handle], details: [fuses.description])
+    }
+
+    /// An RP2040 in BOOTSEL mode: the vendor interface (class 0xFF, one bulk OUT and one bulk IN endpoint, as
+    /// picotool requires), checked by the ROM marker unless `force`. Starting the firmware reboots the chip.
+    static func openPICOBOOT(_ probe: DetectedProbe, board: Board, force: Bool) throws -> OpenedProgrammer {
+        guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
+        guard let chosen = probe.device.alternateSettings.first(where: {
+            $0.interfaceClass == 0xFF && $0.endpoints.count == 2 && $0.endpoints.allSatisfy(\.isBulk)
+        }), let output = chosen.endpoints.first(where: { !$0.isIn }), let input = chosen.endpoints.first(where: \.isIn)
+        else { throw PICOBOOTError.noInterface }
+        let context = try USBContext()
+        let handle = try context.open(probe.device)
+        try handle.claimInterface(chosen.interfaceNumber)
+        let transport = USBPICOBOOTTransport(usb: handle, interface: chosen.interfaceNumber,
+                                             endpointOut: output.address, endpointIn: input.address)
+        let programmer = PICOBOOTProgrammer(transport: transport, region: flash)
+        try programmer.open()
+        let marker = try programmer.romMarker()
+        if !board.chip.bootloaders.contains("picoboot") && !force {
+            throw PICOBOOTError.notAnRP2040Board(board: board.id, chip: board.chip.id)
+        }
+        if marker != [0x4D, 0x75, 0x01] && !force { throw PICOBOOTError.wrongChip(board: board.id, found: marker) }
+        return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.reboot() },
+                                resources: [context, handle])
     }
 
     /// The first `0x…` hex number in an interface string.

@@ -37,7 +37,9 @@ public struct SysfsRecord: Equatable, Sendable {
         }.joined()
         var lines = [
             "P: \(sysfsPath)",
-            "N: bus/usb/\(Self.threeDigits(bus))/\(Self.threeDigits(device))",
+            // The node's contents are the descriptors, as usbfs serves them to read(): libusb 0.1 (avrdude's
+            // USBasp driver) enumerates by reading the device descriptor from the node, not from sysfs.
+            "N: bus/usb/\(Self.threeDigits(bus))/\(Self.threeDigits(device))=\(hex.uppercased())",
             "E: DEVNAME=\(devnode)",
             "E: DEVTYPE=usb_device",
             "E: SUBSYSTEM=usb",

@@ -11,6 +11,8 @@ public enum VirtualDeviceRegistry {
         "dfu": makeDFU,
         STLinkVariant.v2.rawValue: { try makeSTLink($0, variant: .v2) },
         STLinkVariant.v21.rawValue: { try makeSTLink($0, variant: .v21) },
+        "usbasp": makeUSBasp,
+        "picoboot": makePICOBOOT,
     ]
 
     public static var kinds: [String] { factories.keys.sorted() }
@@ -84,6 +86,40 @@ public enum VirtualDeviceRegistry {
         }
         let model = VirtualSTLink(variant: variant, chip: made.chip, serial: context.serial)
         model.persist = made.persist
+        return model
+    }
+
+    /// An RP2040 in BOOTSEL mode; its QSPI flash persists in `--state`.
+    static func makePICOBOOT(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("picoboot:\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
+        let model = try VirtualPICOBOOT(chip: context.board.chip, serial: context.serial, clock: context.clock)
+        model.persist = try persistence(context, flash: model.flash)
+        return model
+    }
+
+    /// A USBasp with the board's AVR on its ISP cable; flash and EEPROM persist in `--state`.
+    static func makeUSBasp(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("usbasp:\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
+        let model = VirtualUSBasp(chip: try AVRISPChip(chip: context.board.chip), serial: context.serial,
+                                  clock: context.clock)
+        let flash = try persistence(context, flash: model.chip.flash)
+        var eeprom: (() throws -> Void)?
+        if let store = context.store {
+            let path = store.path(kind: "usbasp-eeprom", board: context.board.id, serial: context.stateName)
+            let array = model.chip.eeprom
+            try store.load(into: array, path: path)
+            eeprom = { try store.save(array, path: path) }
+        }
+        if flash != nil || eeprom != nil {
+            model.persist = {
+                try flash?()
+                try eeprom?()
+            }
+        }
         return model
     }
 

@@ -28,6 +28,10 @@ enum ErrorReporter {
             return stlink(error)
         case let error as ProgrammerError:
             return Report(message: error.description, hint: nil, exitCode: .badInput)
+        case let error as USBaspError:
+            return usbasp(error)
+        case let error as PICOBOOTError:
+            return picoboot(error)
         case let error as USBError:
             return Report(message: error.message, hint: error.hint, exitCode: .environment)
         case let error as ProbeSelectorError:
@@ -134,6 +138,34 @@ extension ErrorReporter {
         case .unreadable, .outputExists, .unknownFormat, .needsBaseAddress, .syntax, .malformed,
              .overlappingSegments, .addressOutOfRange, .cannotEncode, .outsideMemory:
             Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// A different AVR is the user's choice of board (2); an AVR or USBasp that does not answer is the
+    /// environment (3).
+    static func usbasp(_ error: USBaspError) -> Report {
+        switch error {
+        case .wrongChip: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .notSupported: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .targetNotAnswering, .sckRefused, .shortReply:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        case .transferFailed(_, _, let underlying):
+            Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// The ROM refusing a command is a 1; the wrong board is the user's (2); no interface or USB trouble is 3.
+    static func picoboot(_ error: PICOBOOTError) -> Report {
+        switch error {
+        case .commandFailed: Report(message: error.description, hint: nil, exitCode: .refused)
+        case .wrongChip, .notAnRP2040Board: Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .noInterface: Report(message: error.description, hint: nil, exitCode: .environment)
+        case .transferFailed(_, _, let underlying):
+            Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
         }
     }
 }

@@ -110,3 +110,16 @@ extension ProbesUnderRigTests {
         #expect(!output.contains("skipped"), "the inner tests must run, not skip: \(output)")
     }
 }
+
+extension ProbesUnderRigTests {
+    @Test(.enabled(if: rigWorks, "atelier-rig exec is not available in this build"))
+    func listsAUSBaspAndAnRP2040InBootselMode() throws {
+        let atelier = try #require(CLIRunner.locate("atelier"))
+        let result = try Self.underRig(["usbasp:uno:serial=ASP", "picoboot:pico:serial=RP2"],
+                                       [atelier, "probes", "--json"])
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let probes = try Self.probes(result.stdout)
+        let kinds = probes.map { "\($0["kind"] ?? "") \($0["vid_pid"] ?? "") \($0["serial"] ?? "")" }
+        #expect(Set(kinds) == ["usbasp 16c0:05dc ASP", "picoboot 2e8a:0003 RP2"], "\(result.stdout)")
+    }
+}

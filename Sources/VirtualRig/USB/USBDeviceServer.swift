@@ -116,7 +116,8 @@ public final class USBDeviceServer {
         let reply = model.bulkIn(endpoint: endpoint, capacity: capacity)
         if case .data(let bytes) = reply {
             faults.record(bytes.count)
-            return (.pass, reply, clock.bulkTransferTime(length: bytes.count))
+            // A device still busy (a PICOBOOT flash erase) holds its answer back.
+            return (.pass, reply, clock.bulkTransferTime(length: bytes.count) + model.takeReplyDelay())
         }
         return (.pass, reply, 0)
     }

@@ -57,8 +57,10 @@ extension Atelier {
             let seconds = Date().timeIntervalSince(started)
             if json {
                 try JSONOutput.printLine(FlashSummary(board: board.id, probe: chosen.description, image: image,
-                                                  sha256: try firmware.sha256(), seconds: seconds, report: report))
+                                                  sha256: try firmware.sha256(), seconds: seconds, report: report,
+                                                  details: programmer.details))
             } else {
+                for line in programmer.details { print(line) }
                 print(summaryLine(report, image: image, board: board.id, seconds: seconds, probe: chosen.description))
             }
         }
@@ -129,4 +131,6 @@ struct FlashSummary: Encodable {
     var sha256: String
     var seconds: Double
     var report: FlashReport
+    /// What the programmer reported about the device, e.g. an AVR's fuses (left as they were).
+    var details: [String]
 }
