@@ -99,11 +99,13 @@ extension AtelierRig {
         /// stderr, or the `--console` file (created or truncated).
         private func consoleSink() throws -> FileHandle {
             guard console != "-" else { return FileHandle.standardError }
-            guard FileManager.default.createFile(atPath: console, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: console) else {
-                throw ValidationError("Cannot create the --console file '\(console)'.")
+            // open(2), not FileManager.createFile: that one writes a temporary file and renames it over the path,
+            // which as root replaces a device such as /dev/null with a plain file.
+            let descriptor = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                throw ValidationError("Cannot open the --console file '\(console)': \(String(cString: strerror(errno))).")
             }
-            return handle
+            return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         }
 
         private func loadCatalog() throws -> BoardCatalog {

@@ -175,6 +175,17 @@ import Testing
         #expect(try String(contentsOfFile: console, encoding: .utf8).contains("hello over the UART\n"))
     }
 
+    /// The console is opened in place: writing through a symlink (or to /dev/null) must not replace what the path is.
+    @Test func theConsoleFileIsWrittenInPlaceNotReplaced() throws {
+        let target = folder.appendingPathComponent("real-console.txt").path
+        let link = folder.appendingPathComponent("console-link").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let result = try rig("stlink:bluepill", console: link, ["true"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(FileManager.default.fileExists(atPath: target))
+    }
+
     @Test func stlinkV21OnANucleo() throws {
         let probe = try rig("stlink-v21:nucleo-f401re", ["st-info", "--probe"])
         #expect(probe.status == 0, "\(probe.output)")
