@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The thin command line: argument parsing and output only.
@@ -20,7 +21,7 @@ let package = Package(
             name: "atelier",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers",
+                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers", "Provisioning",
             ]
         ),
         .target(name: "BoardCatalog", dependencies: ["Yams"]),
@@ -35,6 +36,14 @@ let package = Package(
         ),
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"]),
+        // Batch provisioning: per-unit identity and the ledger. The device side stays behind FlashTarget.
+        .target(
+            name: "Provisioning",
+            dependencies: [
+                "Flash", "FirmwareImage", "BoardCatalog", "Yams",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -68,6 +77,10 @@ let package = Package(
         .testTarget(name: "BuildTests", dependencies: ["Build", "Scaffold", "BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
         .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
+        .testTarget(
+            name: "ProvisioningTests",
+            dependencies: ["Provisioning", "Flash", "BoardCatalog", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
