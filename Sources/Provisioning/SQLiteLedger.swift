@@ -21,21 +21,43 @@ public final class SQLiteLedger: Ledger {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.writeWithoutTransaction { db in
-                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            }
-            try Self.migrator.migrate(queue)
+            try Self.enableWAL(queue)
+            try Self.createSchema(queue)
         } catch {
             throw .ledgerUnavailable("cannot open the SQLite ledger \(path): \(error)")
         }
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: schema)
+    /// Switches the file to WAL once. SQLite does not call the busy handler for this switch, so a station that
+    /// opens the ledger while another holds it retries for a while instead of failing.
+    static func enableWAL(_ queue: DatabaseQueue) throws {
+        for attempt in 0... {
+            do {
+                try queue.writeWithoutTransaction { db in
+                    if try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() != "wal" {
+                        _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                    }
+                }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 300 {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
-        return migrator
+    }
+
+    /// Creates the tables once. Stations may open a new ledger at the same moment, so the check and the creation
+    /// are one write-locked transaction (GRDB's migrator checks outside it and races between processes).
+    static func createSchema(_ queue: DatabaseQueue) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                if version == 0 {
+                    try db.execute(sql: schema)
+                    try db.execute(sql: "PRAGMA user_version = 1")
+                }
+                return .commit
+            }
+        }
     }
 
     /// One row per unit; the constraints, not the code, are what make a serial or MAC impossible to hand out twice.
