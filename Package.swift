@@ -84,6 +84,6 @@ let package = Package(
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
-        .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage", "Provisioning"]),
     ]
 )
