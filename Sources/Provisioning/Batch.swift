@@ -36,6 +36,8 @@ public struct IdentitySpec: Sendable {
     }
 
     public var address: UInt64?
+    /// Where `address` was given (or the `identity:` key), for errors found once the board is known.
+    public var addressLocation: BatchLocation
     public var serial: Serial
     public var mac: ClosedRange<MACAddress>?
     public var key: KeyAlgorithm?
@@ -115,6 +117,7 @@ extension Batch {
         }
         return IdentitySpec(
             address: try fields["address"]?.integer("address"),
+            addressLocation: fields["address"]?.location ?? node.location,
             serial: try serial(serialNode),
             mac: try fields["mac"].map { (node) throws(ProvisioningError) in try mac(node) },
             key: key,
@@ -132,7 +135,9 @@ extension Batch {
         }
         let first = try fields["first"]?.integer("first") ?? 1
         let last = try fields["last"]?.integer("last") ?? 999_999
-        guard first <= last else { throw .invalidBatch(node.location, "serial 'first' \(first) is above 'last' \(last)") }
+        guard first <= last else {
+            throw .invalidBatch(node.location, "serial 'first' \(first) is above 'last' \(last)")
+        }
         return IdentitySpec.Serial(format: format, first: first, last: last)
     }
 

@@ -61,7 +61,8 @@ struct BatchYAML: Sendable {
         var result: [String: BatchYAML] = [:]
         for entry in entries {
             guard allowed.contains(entry.key) else {
-                throw .unknownKey(BatchLocation(file: location.file, line: entry.line), key: entry.key, allowed: allowed)
+                let line = BatchLocation(file: location.file, line: entry.line)
+                throw .unknownKey(line, key: entry.key, allowed: allowed)
             }
             result[entry.key] = entry.value
         }
@@ -69,7 +70,9 @@ struct BatchYAML: Sendable {
     }
 
     func string(_ what: String) throws(ProvisioningError) -> String {
-        guard case .scalar(let text) = value, !text.isEmpty else { throw .invalidBatch(location, "\(what) must be text") }
+        guard case .scalar(let text) = value, !text.isEmpty else {
+            throw .invalidBatch(location, "\(what) must be text")
+        }
         return text
     }
 

@@ -15,7 +15,8 @@ public struct CSVValues: Sendable, Equatable {
             .map { (number: $0.offset + 1, fields: Self.fields(String($0.element))) }
             .filter { !($0.fields.count == 1 && $0.fields[0].isEmpty) }
         guard !lines.isEmpty else {
-            throw .invalidBatch(BatchLocation(file: file, line: 1), "the CSV file is empty; its first row names columns")
+            throw .invalidBatch(BatchLocation(file: file, line: 1),
+                                "the CSV file is empty; its first row names the columns")
         }
         let header = lines.removeFirst()
         guard let serialColumn = header.fields.firstIndex(of: "serial") else {

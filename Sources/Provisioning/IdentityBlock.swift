@@ -55,7 +55,8 @@ public struct IdentityBlock: Equatable, Sendable {
         try record(.serial, Array(serial.utf8))
         if let mac { try record(.mac, mac.bytes) }
         if let key {
-            let tags: (Tag, Tag) = key.algorithm == .p256 ? (.p256Private, .p256Public) : (.ed25519Private, .ed25519Public)
+            let tags: (Tag, Tag) = key.algorithm == .p256
+                ? (.p256Private, .p256Public) : (.ed25519Private, .ed25519Public)
             try record(tags.0, key.privateKey)
             try record(tags.1, key.publicKey)
         }

@@ -40,10 +40,9 @@ public struct IdentityFactory: Sendable {
     /// of the board's first flash region; the block may not leave that sector, so it never shares an erase with
     /// the image.
     public static func placement(
-        address: UInt64?, memory: [MemoryRegion]
+        address: UInt64?, memory: [MemoryRegion], location: BatchLocation
     ) throws(ProvisioningError) -> (address: UInt64, limit: Int) {
         let flash = memory.filter { $0.kind == .flash }
-        let location = BatchLocation(file: "batch", line: 1)
         guard let first = flash.first, let last = first.sectorList.last else {
             throw .invalidBatch(location, "the board has no flash region to hold the identity block")
         }
@@ -51,10 +50,13 @@ public struct IdentityFactory: Sendable {
         guard let region = flash.first(where: { $0.contains(address) }),
               let sector = region.sector(containing: address)
         else {
-            throw .invalidBatch(location, String(format: "identity address 0x%08llX is not in the board's flash", address))
+            let text = String(format: "0x%08llX", address)
+            throw .invalidBatch(
+                location, "identity address \(text) is not in the board's flash; pick one in a flash region")
         }
         guard address % UInt64(max(1, region.writeUnit)) == 0 else {
-            throw .invalidBatch(location, "identity address is not aligned to the flash write unit (\(region.writeUnit))")
+            throw .invalidBatch(
+                location, "identity address is not a multiple of the flash write unit \(region.writeUnit)")
         }
         return (address, Int(sector.end - address))
     }

@@ -47,14 +47,17 @@ public struct Provisioner {
         self.ledger = ledger
         self.run = run
         self.factory = factory ?? IdentityFactory(batch: batch)
-        (blockAddress, blockLimit) = try IdentityFactory.placement(address: batch.identity.address, memory: memory)
+        (blockAddress, blockLimit) = try IdentityFactory.placement(
+            address: batch.identity.address, memory: memory, location: batch.identity.addressLocation)
         let blockEnd = blockAddress + UInt64(blockLimit)
         if image.segments.contains(where: { $0.address < blockEnd && $0.end > blockAddress }) {
             throw .blockOverlapsImage(address: blockAddress)
         }
     }
 
-    public func provision(target: FlashTarget, events: @escaping (ProvisionEvent) -> Void = { _ in }) throws -> ProvisionOutcome {
+    public func provision(target: FlashTarget, events: @escaping (ProvisionEvent) -> Void = { _ in }) throws
+        -> ProvisionOutcome
+    {
         let onDevice = try? IdentityBlock(decoding: try target.read(address: blockAddress,
                                                                     count: min(blockLimit, 1024)))
         var resumable: LedgerUnit?
@@ -62,7 +65,8 @@ public struct Provisioner {
             if known.state == .committed { return .alreadyProvisioned(known) }
             if known.state == .written || known.state == .verified { resumable = known }
         }
-        for orphan in try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive) where orphan.id != resumable?.id {
+        let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
+        for orphan in orphans where orphan.id != resumable?.id {
             try ledger.fail(orphan.id, cause: "the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
                                 + "and the board was not found again; identity void, never reused", date: clock())
             events(.voided(orphan))
@@ -84,7 +88,9 @@ public struct Provisioner {
         do {
             identity = try factory.block(serial: unit.serial, mac: unit.mac)
             block = try identity.encoded()
-            guard block.count <= blockLimit else { throw ProvisioningError.blockTooLarge(size: block.count, limit: blockLimit) }
+            guard block.count <= blockLimit else {
+                throw ProvisioningError.blockTooLarge(size: block.count, limit: blockLimit)
+            }
         } catch {
             try ledger.fail(unit.id, cause: "identity: \(error)", date: clock())
             throw error
@@ -159,7 +165,9 @@ public struct Provisioner {
         }
     }
 
-    private func step(_ unit: inout LedgerUnit, to state: UnitState, events: @escaping (ProvisionEvent) -> Void) throws {
+    private func step(_ unit: inout LedgerUnit, to state: UnitState, events: @escaping (ProvisionEvent) -> Void)
+        throws
+    {
         try ledger.advance(unit.id, to: state, key: state == .written ? unit.key : nil, date: clock())
         unit.state = state
         events(.state(unit, state))

@@ -170,8 +170,9 @@ public final class SQLiteLedger: Ledger {
                 try db.execute(sql: sql, arguments: arguments)
                 guard db.changesCount == 1 else {
                     let state = try String.fetchOne(db, sql: "SELECT state FROM unit WHERE id = ?", arguments: [id])
+                    let expected = from.map(\.rawValue).joined(separator: " or ")
                     throw ProvisioningError.ledgerConflict(
-                        "cannot \(what) unit \(id): it is \(state ?? "missing"), not \(from.map(\.rawValue).joined(separator: " or "))")
+                        "cannot \(what) unit \(id): it is \(state ?? "missing"), not \(expected)")
                 }
             }
         }

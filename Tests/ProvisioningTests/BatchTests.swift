@@ -47,7 +47,8 @@ struct BatchTests {
     static let broken: [(yaml: String, message: String)] = [
         ("board: b\nimage: fw\ncount: 1\nidentity: {serial: {format: \"S{seq}\"}}\ncolour: red\n",
          "/b/batch.yaml:5: unknown key 'colour'; allowed here: name, board, image, base, count, identity"),
-        ("board: b\nimage: fw\nidentity: {serial: {format: \"S{seq}\"}}\n", "/b/batch.yaml:1: 'count' is required here"),
+        ("board: b\nimage: fw\nidentity: {serial: {format: \"S{seq}\"}}\n",
+         "/b/batch.yaml:1: 'count' is required here"),
         ("board: b\nimage: fw\ncount: lots\nidentity: {serial: {format: \"S{seq}\"}}\n",
          "/b/batch.yaml:3: count must be a number like 42 or 0x08000000"),
         ("board: b\nimage: fw\ncount: 0\nidentity: {serial: {format: \"S{seq}\"}}\n",
@@ -62,7 +63,8 @@ struct BatchTests {
          "/b/batch.yaml:6: '02:00' is not a MAC address; write it as 02:A7:00:00:00:00"),
         ("board: b\nimage: fw\ncount: 1\nidentity:\n  serial: {format: \"S{seq}\"}\n  key: rsa\n",
          "/b/batch.yaml:6: key 'rsa' is not one of p256, curve25519"),
-        ("board: b\nimage: fw\ncount: 1\nidentity:\n  serial: {format: \"S{seq}\"}\n  values: {csv: c.csv, columns: [gain]}\n",
+        ("board: b\nimage: fw\ncount: 1\nidentity:\n  serial: {format: \"S{seq}\"}\n"
+            + "  values: {csv: c.csv, columns: [gain]}\n",
          "c.csv:1: no column 'gain'; the header has serial, adc_gain, unused"),
         ("board: [b\n", "/b/batch.yaml:2: not valid YAML: did not find expected ',' or ']'"),
         ("", "/b/batch.yaml:1: the file is empty"),
@@ -78,7 +80,8 @@ struct BatchTests {
     }
 
     @Test func csvRowsMustMatchTheHeaderAndSerialsBeUnique() {
-        #expect(throws: ProvisioningError.invalidBatch(BatchLocation(file: "c.csv", line: 3), "serial A appears twice")) {
+        let third = BatchLocation(file: "c.csv", line: 3)
+        #expect(throws: ProvisioningError.invalidBatch(third, "serial A appears twice")) {
             _ = try CSVValues(text: "serial,g\nA,1\nA,2\n", file: "c.csv", columns: ["g"])
         }
         #expect(throws: ProvisioningError.invalidBatch(BatchLocation(file: "c.csv", line: 2),

@@ -74,9 +74,19 @@ struct IdentityBlockTests {
 
     @Test func theBlockGoesToTheLastSectorUnlessTheBatchSaysWhere() throws {
         let memory = MemoryFlashTarget.memory
-        #expect(try IdentityFactory.placement(address: nil, memory: memory) == (0x0800_F000, 0x1000))
-        #expect(try IdentityFactory.placement(address: 0x0800_8100, memory: memory) == (0x0800_8100, 0xF00))
-        #expect(throws: ProvisioningError.self) { try IdentityFactory.placement(address: 0x0800_8102, memory: memory) }
-        #expect(throws: ProvisioningError.self) { try IdentityFactory.placement(address: 0x2000_0000, memory: memory) }
+        let line = BatchLocation(file: "b.yaml", line: 7)
+        func place(_ address: UInt64?) throws(ProvisioningError) -> (UInt64, Int) {
+            try IdentityFactory.placement(address: address, memory: memory, location: line)
+        }
+        #expect(try place(nil) == (0x0800_F000, 0x1000))
+        #expect(try place(0x0800_8100) == (0x0800_8100, 0xF00))
+        let unaligned = "identity address is not a multiple of the flash write unit 4"
+        #expect(throws: ProvisioningError.invalidBatch(line, unaligned)) {
+            try place(0x0800_8102)
+        }
+        #expect(throws: ProvisioningError.invalidBatch(
+            line, "identity address 0x20000000 is not in the board's flash; pick one in a flash region")) {
+            try place(0x2000_0000)
+        }
     }
 }

@@ -92,7 +92,9 @@ struct ProvisionerTests {
         // A run that died right after the ledger said 'written': the board holds the block, the row is open.
         let dead = try provisioner(pid: 1)
         let unit = try ledger.reserve(batch: "b", limit: 3, firstSequence: 1, imageSHA256: image.sha256,
-                                      run: dead.run, date: Date()) { try dead.factory.allocation(sequence: $0, date: Date()) }
+                                      run: dead.run, date: Date()) {
+            try dead.factory.allocation(sequence: $0, date: Date())
+        }
         let block = try dead.factory.block(serial: unit.serial, mac: unit.mac)
         let merged = try dead.merged(try block.encoded())
         for segment in merged.segments {
