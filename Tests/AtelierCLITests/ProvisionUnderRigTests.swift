@@ -135,6 +135,18 @@ import Testing
         #expect(Set(rows.map(\.station)) == ["station-A", "station-B"])
     }
 
+    @Test func aBoardThatDoesNotVerifyIsRejectedAndItsSerialNeverReused() throws {
+        let flaky = try provision(state: "flaky", devices: ["F4F:fault=bitflip-readback=0x08000100"])
+        #expect(flaky.exitCode == 1, "\(flaky.stderr)")
+        #expect(try lastJSON(flaky)["result"] as? String == "rejected")
+        let good = try provision()
+        #expect(good.exitCode == 0, "\(good.stderr)")
+        let rows = try units()
+        #expect(rows.map(\.state) == [.failed, .committed])
+        #expect(rows.map(\.serial) == ["AT-000001", "AT-000002"])
+        #expect(rows[0].cause?.contains("verify failed at 0x08000100") == true)
+    }
+
     @Test func aBrokenBatchIsBadInputNamingTheLine() throws {
         try "board: stm32f4-discovery\nimage: fw.bin\ncount: 1\nidentity:\n  serial: {format: \"X\"}\n"
             .write(to: file("batch.yaml"), atomically: true, encoding: .utf8)

@@ -26,7 +26,7 @@ extension Atelier {
         @OptionGroup var probe: ProbeOptions
         @Argument(help: "The batch file (batch.yaml).") var batch: String
         @Option(help: ArgumentHelp("Where units are recorded; default: a SQLite file next to the batch.",
-                                   valueName: "sqlite:PATH"))
+                                   valueName: "sqlite:PATH|postgres://USER@HOST:PORT/DB"))
         var ledger: String?
         @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
         @Option(help: "How many attached boards to provision in this run, one unit each.") var count = 1
@@ -35,8 +35,10 @@ extension Atelier {
 
         func validate() throws {
             guard count >= 1 else { throw ValidationError("--count must be 1 or more") }
-            if let ledger, !ledger.hasPrefix("sqlite:") {
-                throw ValidationError("--ledger takes sqlite:PATH; '\(ledger)' is not one")
+            if let ledger, !ledger.hasPrefix("sqlite:"), !ledger.hasPrefix("postgres://"),
+               !ledger.hasPrefix("postgresql://") {
+                throw ValidationError(
+                    "--ledger takes sqlite:PATH or postgres://USER@HOST:PORT/DB; '\(ledger)' is neither")
             }
         }
 
@@ -44,7 +46,7 @@ extension Atelier {
             let batch = try Provisioning.Batch.load(path: self.batch)
             let board = try global.catalog().board(batch.board)
             let image = try FirmwareImage.load(batch.image, base: batch.base)
-            let ledger = try SQLiteLedger(path: ledgerPath())
+            let ledger = try openLedger()
             // Everything that can be refused without a device is checked before one is opened.
             _ = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
                                 run: StationRun(station: stationName))
@@ -69,9 +71,13 @@ extension Atelier {
 
         var stationName: String { station ?? ProcessInfo.processInfo.hostName }
 
-        func ledgerPath() -> String {
-            if let ledger { return String(ledger.dropFirst("sqlite:".count)) }
-            return (batch as NSString).deletingPathExtension + ".ledger.sqlite"
+        /// The `--ledger` given, or a SQLite file next to the batch.
+        func openLedger() throws -> any Ledger {
+            guard let ledger else {
+                return try SQLiteLedger(path: (batch as NSString).deletingPathExtension + ".ledger.sqlite")
+            }
+            if ledger.hasPrefix("sqlite:") { return try SQLiteLedger(path: String(ledger.dropFirst("sqlite:".count))) }
+            return try PostgresLedger(url: ledger)
         }
 
         /// One probe as `flash` picks it, or with `--count N` up to N of the attached flashable probes.
