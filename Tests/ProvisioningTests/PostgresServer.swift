@@ -27,15 +27,18 @@ final class PostgresServer {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if getuid() == 0 { try Self.shell("chown postgres \(folder.path)") }
         let data = folder.appendingPathComponent("data").path
-        try asServerUser("\(bin)/initdb -D \(data) -U atelier --auth=trust -E UTF8 --no-sync > \(folder.path)/initdb.log 2>&1")
+        let logs = folder.path
+        try asServerUser("\(bin)/initdb -D \(data) -U atelier --auth=trust -E UTF8 --no-sync > \(logs)/initdb.log 2>&1")
         // Loopback only, a socket in our own folder, and no fsync: a test server, thrown away afterwards.
         let options = "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off"
-        try asServerUser("\(bin)/pg_ctl -D \(data) -o '\(options)' -l \(folder.path)/log -w -t 30 start > \(folder.path)/start.log 2>&1")
+        try asServerUser(
+            "\(bin)/pg_ctl -D \(data) -o '\(options)' -l \(logs)/log -w -t 30 start > \(logs)/start.log 2>&1")
     }
 
     func stop() {
         if let bin = Self.binaries {
-            try? asServerUser("\(bin)/pg_ctl -D \(folder.path)/data -m immediate -w stop > \(folder.path)/stop.log 2>&1")
+            let data = folder.appendingPathComponent("data").path
+            try? asServerUser("\(bin)/pg_ctl -D \(data) -m immediate -w stop > \(folder.path)/stop.log 2>&1")
         }
         try? FileManager.default.removeItem(at: folder)
     }
