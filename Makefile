@@ -5,7 +5,7 @@ ATELIER := .build/debug/atelier
 RIG := .build/debug/atelier-rig
 
 # Debian packages the build, the tests and the demo need (cross-compilers, peers as judges, emulators).
-APT_PACKAGES := pkg-config python3 libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
+APT_PACKAGES := pkg-config python3 postgresql libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
 	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
 	dfu-util stlink-tools openocd avrdude qemu-system-arm ninja-build cmake time

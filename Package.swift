@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The thin command line: argument parsing and output only.
@@ -20,7 +22,7 @@ let package = Package(
             name: "atelier",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers",
+                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers", "Provisioning",
             ]
         ),
         .target(name: "BoardCatalog", dependencies: ["Yams"]),
@@ -36,6 +38,15 @@ let package = Package(
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         // The loaders' assembly sources sit beside their bytes; a test re-assembles them.
         .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"], exclude: ["STLink/Loaders"]),
+        // Batch provisioning: per-unit identity and the ledger. The device side stays behind FlashTarget.
+        .target(
+            name: "Provisioning",
+            dependencies: [
+                "Flash", "FirmwareImage", "BoardCatalog", "Yams",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -73,9 +84,13 @@ let package = Package(
         ),
         .testTarget(name: "USBTests", dependencies: ["USB"]),
         .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
+        .testTarget(
+            name: "ProvisioningTests",
+            dependencies: ["Provisioning", "Flash", "BoardCatalog", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
-        .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),
+        .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage", "Provisioning"]),
     ]
 )

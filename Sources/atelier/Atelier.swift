@@ -8,12 +8,12 @@ struct Atelier: AsyncParsableCommand {
         abstract: "Boards, builds, flashing, test rigs and provisioning for microcontroller firmware.",
         discussion: """
             Exit codes: 0 success; 1 the device or a test said no; 2 bad input; 3 environment \
-            (no probe, no permission, missing toolchain, USB error).
+            (no probe, no permission, missing toolchain, USB error, ledger unavailable).
             """,
         version: "0.1.0",
         subcommands: [
             Boards.self, New.self, Build.self, Size.self, Run.self, Image.self, Flash.self, Reset.self, Read.self,
-            Erase.self, Probes.self, UdevRules.self, Doctor.self,
+            Erase.self, Probes.self, UdevRules.self, Doctor.self, Provision.self,
         ]
     )
 

@@ -4,6 +4,7 @@ import Build
 import FirmwareImage
 import Flash
 import Programmers
+import Provisioning
 import USB
 import Scaffold
 
@@ -42,6 +43,8 @@ enum ErrorReporter {
             return build(error)
         case let error as FirmwareImageError:
             return firmwareImage(error)
+        case let error as ProvisioningError:
+            return provisioning(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
@@ -166,6 +169,22 @@ extension ErrorReporter {
         case .noInterface: Report(message: error.description, hint: nil, exitCode: .environment)
         case .transferFailed(_, _, let underlying):
             Report(message: error.description, hint: nil, exitCode: report(for: underlying)?.exitCode ?? .environment)
+        }
+    }
+}
+
+extension ErrorReporter {
+    /// A bad batch is input (2); a ledger that cannot be reached is the environment (3); a full batch or a
+    /// ledger conflict is the operation saying no (1).
+    static func provisioning(_ error: ProvisioningError) -> Report {
+        switch error {
+        case .invalidBatch, .unknownKey, .missingKey, .unreadable, .missingValues, .blockTooLarge, .blockOverlapsImage:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .ledgerUnavailable:
+            Report(message: error.description, hint: "check the --ledger path exists and is writable",
+                   exitCode: .environment)
+        case .exhausted, .batchComplete, .ledgerConflict, .invalidBlock:
+            Report(message: error.description, hint: nil, exitCode: .refused)
         }
     }
 }

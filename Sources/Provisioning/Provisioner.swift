@@ -1,0 +1,185 @@
+import BoardCatalog
+import FirmwareImage
+import Flash
+import Foundation
+
+/// What happened to the unit on the attached board.
+public enum ProvisionOutcome: Equatable, Sendable {
+    /// A new identity was written, verified and committed.
+    case committed(LedgerUnit)
+    /// The board already carries a committed identity of this ledger; nothing was written.
+    case alreadyProvisioned(LedgerUnit)
+    /// A unit a dead run had written was found on the board, verified and committed.
+    case resumed(LedgerUnit)
+    /// The board refused the unit (verify failed); the unit is `failed` and its serial is never reused.
+    case rejected(LedgerUnit, cause: String)
+}
+
+/// What the provisioner reports while it works, for progress lines and the crash-test hook.
+public enum ProvisionEvent: Sendable {
+    /// An open unit of a dead run that was not on the board: failed, its identity void.
+    case voided(LedgerUnit)
+    /// A unit reached `state` in the ledger.
+    case state(LedgerUnit, UnitState)
+    case flash(FlashEvent)
+}
+
+/// Provisions the board behind one `FlashTarget`: recover, reserve, write, verify, commit.
+///
+/// The device side stays behind `FlashTarget` so this module needs no USB; the CLI opens the programmer.
+public struct Provisioner {
+    public let batch: Batch
+    public let memory: [MemoryRegion]
+    public let image: FirmwareImage
+    public let ledger: any Ledger
+    public let run: StationRun
+    public var factory: IdentityFactory
+    public var clock: () -> Date = Date.init
+    public var isAlive: (Int32) -> Bool = processIsAlive
+    public let blockAddress: UInt64
+    let blockLimit: Int
+
+    public init(batch: Batch, memory: [MemoryRegion], image: FirmwareImage, ledger: any Ledger, run: StationRun,
+                factory: IdentityFactory? = nil) throws(ProvisioningError) {
+        self.batch = batch
+        self.memory = memory
+        self.image = image
+        self.ledger = ledger
+        self.run = run
+        self.factory = factory ?? IdentityFactory(batch: batch)
+        (blockAddress, blockLimit) = try IdentityFactory.placement(
+            address: batch.identity.address, memory: memory, location: batch.identity.addressLocation)
+        let blockEnd = blockAddress + UInt64(blockLimit)
+        if image.segments.contains(where: { $0.address < blockEnd && $0.end > blockAddress }) {
+            throw .blockOverlapsImage(address: blockAddress)
+        }
+    }
+
+    public func provision(target: FlashTarget, events: @escaping (ProvisionEvent) -> Void = { _ in }) throws
+        -> ProvisionOutcome
+    {
+        let onDevice = try? IdentityBlock(decoding: try target.read(address: blockAddress,
+                                                                    count: min(blockLimit, 1024)))
+        var resumable: LedgerUnit?
+        if let onDevice, let known = try ledger.unit(serial: onDevice.serial), known.batch == batch.name {
+            if known.state == .committed { return .alreadyProvisioned(known) }
+            if known.state == .written || known.state == .verified { resumable = known }
+        }
+        let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
+        for orphan in orphans where orphan.id != resumable?.id {
+            try ledger.fail(orphan.id, cause: "the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
+                                + "and the board was not found again; identity void, never reused", date: clock())
+            events(.voided(orphan))
+        }
+        if let resumable, let onDevice, resumable.pid == run.pid || !isAlive(resumable.pid) {
+            return try resume(resumable, block: onDevice, target: target, events: events)
+        }
+        return try fresh(target: target, events: events)
+    }
+
+    private func fresh(target: FlashTarget, events: @escaping (ProvisionEvent) -> Void) throws -> ProvisionOutcome {
+        var unit = try ledger.reserve(
+            batch: batch.name, limit: batch.count, firstSequence: batch.identity.serial.first,
+            imageSHA256: image.sha256, run: run, date: clock()
+        ) { sequence in try factory.allocation(sequence: sequence, date: clock()) }
+        events(.state(unit, .reserved))
+        let block: [UInt8]
+        let identity: IdentityBlock
+        do {
+            identity = try factory.block(serial: unit.serial, mac: unit.mac)
+            block = try identity.encoded()
+            guard block.count <= blockLimit else {
+                throw ProvisioningError.blockTooLarge(size: block.count, limit: blockLimit)
+            }
+        } catch {
+            try ledger.fail(unit.id, cause: "identity: \(error)", date: clock())
+            throw error
+        }
+        let source = try merged(block)
+        let executor = FlashExecutor(target: target, events: { events(.flash($0)) })
+        do {
+            let plan = try FlashPlanner(memory: memory).plan(source.ranges, options: FlashOptions(verify: false))
+            _ = try executor.run(plan, source: source)
+        } catch {
+            try ledger.fail(unit.id, cause: "write: \(error)", date: clock())
+            throw error
+        }
+        unit.key = identity.key?.publicRecord
+        try step(&unit, to: .written, events: events)
+        return try finish(unit, source: source, identity: identity, target: target, events: events)
+    }
+
+    private func resume(_ found: LedgerUnit, block: IdentityBlock, target: FlashTarget,
+                        events: @escaping (ProvisionEvent) -> Void) throws -> ProvisionOutcome {
+        var unit = found
+        try ledger.adopt(unit.id, run: run, date: clock())
+        // The block re-encodes to the same bytes, so the whole image can be verified without the private key
+        // ever having been stored; a different public key means another identity, which is refused.
+        guard block.key?.publicRecord.fingerprint == unit.key?.fingerprint else {
+            let cause = "the board's key does not match the ledger's fingerprint"
+            try ledger.fail(unit.id, cause: cause, date: clock())
+            return .rejected(unit, cause: cause)
+        }
+        let source = try merged(try block.encoded())
+        if unit.state == .written {
+            if let rejected = try verify(unit, source: source, target: target, events: events) { return rejected }
+            try step(&unit, to: .verified, events: events)
+        }
+        try step(&unit, to: .committed, events: events)
+        return .resumed(unit)
+    }
+
+    private func finish(_ written: LedgerUnit, source: FirmwareImage, identity: IdentityBlock, target: FlashTarget,
+                        events: @escaping (ProvisionEvent) -> Void) throws -> ProvisionOutcome {
+        var unit = written
+        if let rejected = try verify(unit, source: source, target: target, events: events) { return rejected }
+        try step(&unit, to: .verified, events: events)
+        // The block as the firmware will read it: decoded from the device, not from what we meant to write.
+        let back = try? IdentityBlock(decoding: try target.read(address: blockAddress, count: min(blockLimit, 1024)))
+        guard back == identity else {
+            let cause = "the identity block read back does not decode to what was written"
+            try ledger.fail(unit.id, cause: cause, date: clock())
+            return .rejected(unit, cause: cause)
+        }
+        try step(&unit, to: .committed, events: events)
+        return .committed(unit)
+    }
+
+    /// nil when the device matches; a verify mismatch fails the unit, other errors fail it and propagate.
+    private func verify(_ unit: LedgerUnit, source: FirmwareImage, target: FlashTarget,
+                        events: @escaping (ProvisionEvent) -> Void) throws -> ProvisionOutcome? {
+        let executor = FlashExecutor(target: target, events: { events(.flash($0)) })
+        do {
+            let plan = try FlashPlanner(memory: memory).plan(source.ranges, options: FlashOptions(verify: true))
+            _ = try executor.verifyOnly(plan, source: source)
+            return nil
+        } catch {
+            try ledger.fail(unit.id, cause: "verify: \(error)", date: clock())
+            if case .verifyMismatch = error {
+                var failed = unit
+                failed.state = .failed
+                failed.cause = "verify: \(error)"
+                return .rejected(failed, cause: "\(error)")
+            }
+            throw error
+        }
+    }
+
+    private func step(_ unit: inout LedgerUnit, to state: UnitState, events: @escaping (ProvisionEvent) -> Void)
+        throws
+    {
+        try ledger.advance(unit.id, to: state, key: state == .written ? unit.key : nil, date: clock())
+        unit.state = state
+        events(.state(unit, state))
+    }
+
+    /// The image with the identity block as one more segment, verified like the rest.
+    func merged(_ block: [UInt8]) throws -> FirmwareImage {
+        do {
+            return try FirmwareImage(segments: image.segments + [Segment(address: blockAddress, bytes: block)],
+                                     entry: image.entry)
+        } catch {
+            throw ProvisioningError.blockOverlapsImage(address: blockAddress)
+        }
+    }
+}

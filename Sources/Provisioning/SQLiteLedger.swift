@@ -1,0 +1,221 @@
+import Foundation
+import GRDB
+
+/// The ledger in one SQLite file through GRDB: the default, for one or a few stations on one machine.
+///
+/// Every process opens its own connection; SQLite's file lock serialises writers, and `reserve` takes the write
+/// lock up front (`BEGIN IMMEDIATE`) so two stations cannot both read the same "next counter" value. WAL mode
+/// lets readers (the report) run while a station writes, and a busy timeout makes a waiting station queue rather
+/// than fail.
+public final class SQLiteLedger: Ledger {
+    let queue: DatabaseQueue
+    public let path: String
+
+    public init(path: String) throws(ProvisioningError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            // Survives a power cut without losing a committed transaction.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.enableWAL(queue)
+            try Self.createSchema(queue)
+        } catch {
+            throw .ledgerUnavailable("cannot open the SQLite ledger \(path): \(error)")
+        }
+    }
+
+    /// Switches the file to WAL once. SQLite does not call the busy handler for this switch, so a station that
+    /// opens the ledger while another holds it retries for a while instead of failing.
+    static func enableWAL(_ queue: DatabaseQueue) throws {
+        for attempt in 0... {
+            do {
+                try queue.writeWithoutTransaction { db in
+                    if try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() != "wal" {
+                        _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                    }
+                }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 300 {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+    }
+
+    /// Creates the tables once. Stations may open a new ledger at the same moment, so the check and the creation
+    /// are one write-locked transaction (GRDB's migrator checks outside it and races between processes).
+    static func createSchema(_ queue: DatabaseQueue) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                if version == 0 {
+                    try db.execute(sql: schema)
+                    try db.execute(sql: "PRAGMA user_version = 1")
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// One row per unit; the constraints, not the code, are what make a serial or MAC impossible to hand out twice.
+    public static let schema = """
+        CREATE TABLE unit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            batch TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            serial TEXT NOT NULL UNIQUE,
+            mac TEXT UNIQUE,
+            state TEXT NOT NULL CHECK (state IN ('reserved', 'written', 'verified', 'committed', 'failed')),
+            cause TEXT,
+            station TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            probe TEXT,
+            image_sha256 TEXT NOT NULL,
+            key_algorithm TEXT,
+            public_key TEXT,
+            fingerprint TEXT,
+            reserved_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (batch, sequence)
+        );
+        CREATE INDEX unit_open ON unit (batch, state);
+        """
+
+    public func reserve(
+        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, run: StationRun, date: Date,
+        allocate: (UInt64) throws -> (serial: String, mac: String?)
+    ) throws -> LedgerUnit {
+        try guarded {
+            try queue.writeWithoutTransaction { db in
+                var unit: LedgerUnit?
+                try db.inTransaction(.immediate) {
+                    let active = try Int.fetchOne(db, sql: """
+                        SELECT COUNT(*) FROM unit WHERE batch = ? AND state != 'failed'
+                        """, arguments: [batch]) ?? 0
+                    guard active < limit else { throw ProvisioningError.batchComplete(count: limit) }
+                    let last = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM unit WHERE batch = ?",
+                                                  arguments: [batch])
+                    let sequence = last.map { UInt64($0) + 1 } ?? firstSequence
+                    let (serial, mac) = try allocate(sequence)
+                    try db.execute(sql: """
+                        INSERT INTO unit (batch, sequence, serial, mac, state, station, host, pid, probe,
+                                          image_sha256, reserved_at, updated_at)
+                        VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [batch, Int64(sequence), serial, mac, run.station, run.host, run.pid,
+                                         run.probe, imageSHA256, date.timeIntervalSince1970,
+                                         date.timeIntervalSince1970])
+                    unit = try Self.fetch(db, id: db.lastInsertedRowID)
+                    return .commit
+                }
+                guard let unit else { throw ProvisioningError.ledgerConflict("the reserved row vanished") }
+                return unit
+            }
+        }
+    }
+
+    public func advance(_ id: Int64, to state: UnitState, key: PublicKeyRecord?, date: Date) throws {
+        guard let previous = state.predecessor else {
+            throw ProvisioningError.ledgerConflict("cannot advance a unit to '\(state.rawValue)'")
+        }
+        try update(id, from: [previous], sql: """
+            UPDATE unit SET state = ?, updated_at = ?,
+                key_algorithm = COALESCE(?, key_algorithm), public_key = COALESCE(?, public_key),
+                fingerprint = COALESCE(?, fingerprint)
+            WHERE id = ? AND state = ?
+            """, arguments: [state.rawValue, date.timeIntervalSince1970, key?.algorithm, key?.publicKey,
+                             key?.fingerprint, id, previous.rawValue], what: "move to \(state.rawValue)")
+    }
+
+    public func fail(_ id: Int64, cause: String, date: Date) throws {
+        try update(id, from: [.reserved, .written, .verified], sql: """
+            UPDATE unit SET state = 'failed', cause = ?, updated_at = ?
+            WHERE id = ? AND state IN ('reserved', 'written', 'verified')
+            """, arguments: [cause, date.timeIntervalSince1970, id], what: "fail")
+    }
+
+    public func adopt(_ id: Int64, run: StationRun, date: Date) throws {
+        try update(id, from: [.reserved, .written, .verified], sql: """
+            UPDATE unit SET station = ?, host = ?, pid = ?, probe = ?, updated_at = ?
+            WHERE id = ? AND state IN ('reserved', 'written', 'verified')
+            """, arguments: [run.station, run.host, run.pid, run.probe, date.timeIntervalSince1970, id],
+            what: "adopt")
+    }
+
+    public func unit(serial: String) throws -> LedgerUnit? {
+        try guarded {
+            try queue.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM unit WHERE serial = ?", arguments: [serial]).map(Self.unit)
+            }
+        }
+    }
+
+    public func units(batch: String) throws -> [LedgerUnit] {
+        try guarded {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM unit WHERE batch = ? ORDER BY sequence", arguments: [batch])
+                    .map(Self.unit)
+            }
+        }
+    }
+
+    private func update(_ id: Int64, from: [UnitState], sql: String, arguments: StatementArguments, what: String)
+        throws
+    {
+        try guarded {
+            try queue.write { db in
+                try db.execute(sql: sql, arguments: arguments)
+                guard db.changesCount == 1 else {
+                    let state = try String.fetchOne(db, sql: "SELECT state FROM unit WHERE id = ?", arguments: [id])
+                    let expected = from.map(\.rawValue).joined(separator: " or ")
+                    throw ProvisioningError.ledgerConflict(
+                        "cannot \(what) unit \(id): it is \(state ?? "missing"), not \(expected)")
+                }
+            }
+        }
+    }
+
+    /// Constraint violations become conflicts, anything else from SQLite means the file is the problem.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ProvisioningError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw ProvisioningError.ledgerConflict("\(error.message ?? "constraint violated") in \(path)")
+        } catch {
+            throw ProvisioningError.ledgerUnavailable("\(path): \(error)")
+        }
+    }
+
+    static func fetch(_ db: Database, id: Int64) throws -> LedgerUnit? {
+        try Row.fetchOne(db, sql: "SELECT * FROM unit WHERE id = ?", arguments: [id]).map(unit)
+    }
+
+    static func unit(_ row: Row) -> LedgerUnit {
+        let algorithm: String? = row["key_algorithm"]
+        let publicKey: String? = row["public_key"]
+        let fingerprint: String? = row["fingerprint"]
+        let key = zip3(algorithm, publicKey, fingerprint).map {
+            PublicKeyRecord(algorithm: $0.0, publicKey: $0.1, fingerprint: $0.2)
+        }
+        let state: String = row["state"]
+        let sequence: Int64 = row["sequence"]
+        let reserved: Double = row["reserved_at"]
+        let updated: Double = row["updated_at"]
+        return LedgerUnit(
+            id: row["id"], batch: row["batch"], sequence: UInt64(max(0, sequence)), serial: row["serial"],
+            mac: row["mac"], state: UnitState(rawValue: state) ?? .failed, cause: row["cause"],
+            station: row["station"], host: row["host"], pid: row["pid"], probe: row["probe"],
+            imageSHA256: row["image_sha256"], key: key, reservedAt: Date(timeIntervalSince1970: reserved),
+            updatedAt: Date(timeIntervalSince1970: updated))
+    }
+}
+
+private func zip3<A, B, C>(_ a: A?, _ b: B?, _ c: C?) -> (A, B, C)? {
+    guard let a, let b, let c else { return nil }
+    return (a, b, c)
+}

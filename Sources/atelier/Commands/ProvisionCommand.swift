@@ -1,0 +1,94 @@
+import ArgumentParser
+import BoardCatalog
+import FirmwareImage
+import Flash
+import Foundation
+import Programmers
+import Provisioning
+import USB
+
+extension Atelier {
+    struct Provision: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Flash a batch's image plus a per-unit identity block to attached boards, recorded in a ledger.",
+            discussion: """
+                Each unit gets the batch's image and its own identity (serial, MAC, a key pair generated here, \
+                CSV values) in one verified write. The ledger row moves reserved, written, verified, committed, \
+                or failed with a cause; a restart finishes or voids what a crashed run left open. A board that \
+                already carries a committed identity is reported and skipped. Private keys go to the board only. \
+                Examples:
+                  atelier provision batch.yaml
+                  atelier provision batch.yaml --ledger sqlite:/srv/line1.sqlite --station bench-2 --json
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var probe: ProbeOptions
+        @Argument(help: "The batch file (batch.yaml).") var batch: String
+        @Option(help: ArgumentHelp("Where units are recorded; default: a SQLite file next to the batch.",
+                                   valueName: "sqlite:PATH|postgres://USER@HOST:PORT/DB"))
+        var ledger: String?
+        @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
+        @Option(help: "How many attached boards to provision in this run, one unit each.") var count = 1
+        @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
+        @Flag(help: "One JSON line per state change, then the report, on stdout.") var json = false
+
+        func validate() throws {
+            guard count >= 1 else { throw ValidationError("--count must be 1 or more") }
+            if let ledger, !ledger.hasPrefix("sqlite:"), !ledger.hasPrefix("postgres://"),
+               !ledger.hasPrefix("postgresql://") {
+                throw ValidationError(
+                    "--ledger takes sqlite:PATH or postgres://USER@HOST:PORT/DB; '\(ledger)' is neither")
+            }
+        }
+
+        func run() throws {
+            let batch = try Provisioning.Batch.load(path: self.batch)
+            let board = try global.catalog().board(batch.board)
+            let image = try FirmwareImage.load(batch.image, base: batch.base)
+            let ledger = try openLedger()
+            // Everything that can be refused without a device is checked before one is opened.
+            _ = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
+                                run: StationRun(station: stationName))
+            let output = ProvisionOutput(json: json)
+            var rejected = 0
+            for chosen in try probes() {
+                let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
+                let run = StationRun(station: stationName, probe: chosen.description)
+                let provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
+                                                  run: run)
+                let started = Date()
+                let outcome = try provisioner.provision(target: programmer.target, events: output.handle)
+                try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))
+                if case .rejected = outcome { rejected += 1 }
+            }
+            if rejected > 0 {
+                throw CommandFailure(message: "\(rejected) unit(s) rejected; their serials are void",
+                                     hint: "'atelier flash --verify-only' on the board shows where it differs",
+                                     exitCode: .refused)
+            }
+        }
+
+        var stationName: String { station ?? ProcessInfo.processInfo.hostName }
+
+        /// The `--ledger` given, or a SQLite file next to the batch.
+        func openLedger() throws -> any Ledger {
+            guard let ledger else {
+                return try SQLiteLedger(path: (batch as NSString).deletingPathExtension + ".ledger.sqlite")
+            }
+            if ledger.hasPrefix("sqlite:") { return try SQLiteLedger(path: String(ledger.dropFirst("sqlite:".count))) }
+            return try PostgresLedger(url: ledger)
+        }
+
+        /// One probe as `flash` picks it, or with `--count N` up to N of the attached flashable probes.
+        func probes() throws -> [DetectedProbe] {
+            if count == 1 { return [try probe.choose(kinds: ProgrammerRegistry.flashableKinds)] }
+            let selector = try probe.parsed()
+            let attached = try ProbeScan.run().probes.filter {
+                ProgrammerRegistry.flashableKinds.contains($0.kind) && (selector?.matches($0.device) ?? true)
+            }
+            guard !attached.isEmpty else { return [try probe.choose(kinds: ProgrammerRegistry.flashableKinds)] }
+            return Array(attached.prefix(count))
+        }
+    }
+}
