@@ -20,7 +20,7 @@ let package = Package(
             name: "atelier",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers",
+                "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers", "Rig",
             ]
         ),
         .target(name: "BoardCatalog", dependencies: ["Yams"]),
@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         // The loaders' assembly sources sit beside their bytes; a test re-assembles them.
         .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"], exclude: ["STLink/Loaders"]),
+        // Test rigs: rig files, slot leases, parallel runs and their JUnit/JSON reports.
+        .target(name: "Rig", dependencies: ["BoardCatalog", "FirmwareImage", "Flash", "Programmers", "USB", "Yams"]),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "USBTests", dependencies: ["USB"]),
         .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
+        .testTarget(name: "RigTests", dependencies: ["Rig", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage"]),
