@@ -53,7 +53,8 @@ public final class SlotLease: @unchecked Sendable {
         let path = "\(directory)/slot-\(slot).lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw .lockFailed(path: path, reason: String(cString: strerror(errno))) }
-        let deadline = Date().addingTimeInterval(wait)
+        let asked = Date()
+        let deadline = asked.addingTimeInterval(wait)
         var told = false
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.holder(descriptor)
@@ -61,7 +62,8 @@ public final class SlotLease: @unchecked Sendable {
                 close(descriptor)
                 throw .leaseBusy(slot: slot, holder: holder, waited: wait)
             }
-            if !told {
+            // A holder that has just taken the lock may not have written its name yet: give it a moment.
+            if !told, holder != Self.unnamed || Date().timeIntervalSince(asked) > 0.5 {
                 waiting("slot '\(slot)' is held by \(holder); waiting up to \(Int(wait)) s")
                 told = true
             }
@@ -75,12 +77,14 @@ public final class SlotLease: @unchecked Sendable {
         return SlotLease(slot: slot, path: path, descriptor: descriptor)
     }
 
+    static let unnamed = "another process"
+
     /// What the holder wrote, or a placeholder while it has not written yet.
     static func holder(_ descriptor: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = pread(descriptor, &buffer, buffer.count, 0)
         let text = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? "another process" : trimmed
+        return trimmed.isEmpty ? unnamed : trimmed
     }
 }

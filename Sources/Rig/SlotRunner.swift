@@ -57,13 +57,30 @@ public struct SlotRunner: Sendable {
             let runStarted = Date()
             var watcher = try ConsoleWatcher(expect: Self.passed, fail: nil)
             var output: [UInt8] = []
+            // When each result line arrived, so every JUnit case gets its own time.
+            var lineStart = 0
+            var lastResult = runStarted
+            var times: [Double] = []
             let served = ConsoleSession(session: session, board: board, console: board.console.kind.rawValue,
                                         timeout: timeout)
-            let verdict = try served.watch(&watcher) { output += $0 }
+            let verdict = try served.watch(&watcher) { bytes in
+                output += bytes
+                while let newline = output[lineStart...].firstIndex(of: 0x0A) {
+                    let line = String(decoding: output[lineStart..<newline], as: UTF8.self)
+                    lineStart = newline + 1
+                    if UnitTestLog.isResultLine(Substring(line.trimmingCharacters(in: .whitespaces))) {
+                        times.append(Date().timeIntervalSince(lastResult))
+                        lastResult = Date()
+                    }
+                }
+            }
             try? session.close()
             result.runSeconds = Date().timeIntervalSince(runStarted)
             result.output = String(decoding: output, as: UTF8.self)
             result.log = UnitTestLog(parsing: result.output)
+            if times.count == result.log.cases.count {
+                for index in times.indices { result.log.cases[index].seconds = times[index] }
+            }
             switch verdict {
             case .passed:
                 result.status = .passed

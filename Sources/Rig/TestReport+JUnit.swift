@@ -18,6 +18,7 @@ extension TestReport {
             let cases = Self.cases(of: slot)
             let failed = cases.filter { !$0.passed }.count
             let error = slot.status == .unreachable ? 1 : 0
+            // Untimed cases (a report built by hand) share the run's time.
             let each = cases.isEmpty ? 0 : slot.runSeconds / Double(cases.count)
             xml += "  <testsuite name=\"\(escape(slot.slot))\" id=\"\(index)\" package=\"\(escape(slot.board))\" "
                 + "hostname=\"\(escape(ProcessInfo.processInfo.hostName))\" timestamp=\"\(stamp)\" "
@@ -29,7 +30,7 @@ extension TestReport {
             xml += "    </properties>\n"
             for test in cases {
                 xml += "    <testcase name=\"\(escape(test.name))\" classname=\"\(escape(slot.slot))\" "
-                    + "time=\"\(Self.seconds(each))\""
+                    + "time=\"\(Self.seconds(test.seconds ?? each))\""
                 if test.passed {
                     xml += "/>\n"
                 } else {

@@ -13,6 +13,13 @@ public struct UnitTestLog: Sendable, Equatable, Codable {
         public var passed: Bool
         /// The failure's text (the check and its line), nil when it passed.
         public var message: String?
+        /// Seconds from the previous result line (or the reset) to this one, when the lines were timed.
+        public var seconds: Double?
+    }
+
+    /// Whether a console line is one of the per-test lines.
+    public static func isResultLine(_ line: Substring) -> Bool {
+        line.hasPrefix("PASS: ") || line.hasPrefix("FAIL: ")
     }
 
     public var cases: [Case]
