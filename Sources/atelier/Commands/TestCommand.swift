@@ -72,7 +72,7 @@ extension Atelier {
             for result in results { print(Self.line(result)) }
             let failed = results.filter { $0.status != .passed }.count
             print("test: \(results.count - failed) of \(results.count) slots passed in "
-                  + String(format: "%.1f", Date().timeIntervalSince(started)) + " s")
+                  + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
 
@@ -108,7 +108,7 @@ extension Atelier {
             let counts = result.log.summary.map { " (\($0.passed) passed, \($0.failed) failed)" } ?? ""
             let reason = result.reason.map { ": \($0)" } ?? ""
             return "\(result.slot) [\(result.board) on \(result.probe)]: \(result.status.rawValue)\(counts)"
-                + String(format: " in %.1f s", result.seconds) + reason
+                + String(format: " in %.2f s", result.seconds) + reason
         }
     }
 }
