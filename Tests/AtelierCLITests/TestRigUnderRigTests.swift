@@ -174,4 +174,35 @@ import FoundationXML
         #expect(result.stdout.contains("test: 1 of 1 slots passed"), "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("exit 0"), "\(result.stdout)\(result.stderr)")
     }
+
+    @Test(.enabled(if: hasCompiler)) func rigCheckNamesMissingAmbiguousAndWrongChipSlots() throws {
+        let rack = try Rack()
+        defer { try? FileManager.default.removeItem(at: rack.folder) }
+        let wrong = """
+            slots:
+              - name: clones
+                board: bluepill
+                probe: \(Self.serial)
+              - name: gone
+                board: bluepill
+                probe: 999999999999999999999999
+              - name: not-an-f4
+                board: stm32f4-discovery
+                probe: BBBBBBBBBBBBBBBBBBBBBBBB
+            """
+        try wrong.write(to: rack.project.appendingPathComponent("wrong.yaml"), atomically: true, encoding: .utf8)
+        let check = try rack.underRig("\"$ATELIER\" rig check --rig wrong.yaml")
+        #expect(check.exitCode == 3, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("clones: ambiguous: 2 probes match"), "\(check.stdout)")
+        #expect(check.stdout.contains("gone: missing: no probe matches"), "\(check.stdout)")
+        #expect(check.stdout.contains("not-an-f4: wrong-chip: "), "\(check.stdout)")
+        #expect(check.stderr.contains("3 of 3 slots are not ready"), "\(check.stderr)")
+
+        let test = try rack.underRig("\"$ATELIER\" test --rig wrong.yaml --slots not-an-f4 --junit j.xml")
+        #expect(test.exitCode == 3, "\(test.stdout)\(test.stderr)")
+        #expect(test.stdout.contains("not-an-f4 [stm32f4-discovery"), "\(test.stdout)")
+        #expect(test.stdout.contains("unreachable"), "\(test.stdout)")
+        let xml = try XMLDocument(contentsOf: rack.project.appendingPathComponent("j.xml"))
+        #expect(xml.rootElement()?.attribute(forName: "errors")?.stringValue == "1")
+    }
 }
