@@ -23,6 +23,8 @@ public struct SlotResult: Sendable, Codable, Equatable {
     /// Seconds from taking the lease to the verdict, and of the console part alone.
     public var seconds: Double
     public var runSeconds: Double
+    /// How many times the slot ran (more than one with `--retries`); the result is the last run's.
+    public var attempts = 1
 
     public init(slot: String, board: String, probe: String, status: Status, reason: String? = nil,
                 log: UnitTestLog = UnitTestLog(parsing: ""), output: String = "", seconds: Double = 0,

@@ -26,6 +26,7 @@ extension Atelier {
         @Option(help: "Write a JSON report here.") var json: String?
         @Option(help: "Seconds each slot's firmware has to print its summary.") var timeout: Double = 30
         @Option(help: "Seconds to wait for a slot another job holds.") var wait: Double = 600
+        @Option(help: "Run a slot that failed or could not be reached again, up to this many times.") var retries = 0
         @Option(help: ArgumentHelp("Use this image for a slot or a board instead of building (repeatable).",
                                    valueName: "slot-or-board=path"))
         var image: [String] = []
@@ -33,6 +34,7 @@ extension Atelier {
         func validate() throws {
             if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
             if wait < 0 { throw ValidationError("--wait must not be negative.") }
+            if retries < 0 { throw ValidationError("--retries must not be negative.") }
             if !slots.isEmpty && tag != nil { throw ValidationError("Give --slots or --tag, not both.") }
             for entry in image where !entry.contains("=") {
                 throw ValidationError("--image takes SLOT=PATH or BOARD=PATH, not '\(entry)'.")
@@ -65,7 +67,7 @@ extension Atelier {
                                           lockDirectory: directory, wait: wait))
             }
             let started = Date()
-            let results = Self.runInParallel(runners)
+            let results = Self.runInParallel(runners, retries: retries)
             let report = TestReport(rig: rig, started: started, slots: results)
             if let junit { try Data(report.junit().utf8).write(to: URL(fileURLWithPath: junit)) }
             if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
@@ -87,13 +89,20 @@ extension Atelier {
 
         /// One thread per slot: slots wait on their probes and consoles, not on the CPU, so more threads than
         /// cores is what makes 8 slots take the time of one.
-        static func runInParallel(_ runners: [SlotRunner]) -> [SlotResult] {
+        static func runInParallel(_ runners: [SlotRunner], retries: Int) -> [SlotResult] {
             let results = ResultBox(count: runners.count)
             let group = DispatchGroup()
             for (index, runner) in runners.enumerated() {
                 group.enter()
                 let thread = Thread {
-                    let result = runner.run { text in note("\(runner.slot.name): \(text)") }
+                    var result = runner.run { text in note("\(runner.slot.name): \(text)") }
+                    var attempt = 1
+                    while result.status != .passed && attempt <= retries {
+                        note("\(runner.slot.name): \(result.status.rawValue), retry \(attempt) of \(retries)")
+                        result = runner.run { text in note("\(runner.slot.name): \(text)") }
+                        attempt += 1
+                    }
+                    result.attempts = attempt
                     results.set(index, result)
                     group.leave()
                 }
