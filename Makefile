@@ -66,6 +66,8 @@ bench: deps
 		--out Benchmarks/results/flash-stlink.md
 	python3 Benchmarks/usbasp_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
 		--out Benchmarks/results/flash-usbasp.md
+	python3 Benchmarks/testrig_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig \
+		--out Benchmarks/results/test-rig.md
 	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
 		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 

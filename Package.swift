@@ -23,6 +23,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "BoardCatalog", "FirmwareImage", "Scaffold", "Build", "USB", "Flash", "Programmers", "Provisioning",
+                "Rig",
             ]
         ),
         .target(name: "BoardCatalog", dependencies: ["Yams"]),
@@ -47,6 +48,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // Test rigs: rig files, slot leases, parallel runs and their JUnit/JSON reports.
+        .target(name: "Rig", dependencies: ["BoardCatalog", "FirmwareImage", "Flash", "Programmers", "USB", "Yams"]),
         .systemLibrary(
             name: "CLibUSB", pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
@@ -89,6 +92,7 @@ let package = Package(
             dependencies: ["Provisioning", "Flash", "BoardCatalog", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
+        .testTarget(name: "RigTests", dependencies: ["Rig", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage", "Provisioning"]),

@@ -13,7 +13,7 @@ struct Atelier: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Boards.self, New.self, Build.self, Size.self, Run.self, Image.self, Flash.self, Reset.self, Read.self,
-            Erase.self, Probes.self, UdevRules.self, Doctor.self, Provision.self,
+            Erase.self, Probes.self, UdevRules.self, Doctor.self, Provision.self, Test.self, RigGroup.self,
         ]
     )
 

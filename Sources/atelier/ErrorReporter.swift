@@ -6,6 +6,7 @@ import Flash
 import Programmers
 import Provisioning
 import USB
+import Rig
 import Scaffold
 
 /// The one place that turns a library error into a message, an optional hint and an exit code.
@@ -45,6 +46,8 @@ enum ErrorReporter {
             return firmwareImage(error)
         case let error as ProvisioningError:
             return provisioning(error)
+        case let error as RigError:
+            return rig(error)
         case let error as CommandFailure:
             return Report(message: error.message, hint: error.hint, exitCode: error.exitCode)
         default:
@@ -59,6 +62,15 @@ enum ErrorReporter {
         case .directoryNotEmpty, .pathEscapes, .missingMemory, .unsupportedLanguage, .unknownTemplate,
             .templateSyntax:
             Report(message: error.description, hint: nil, exitCode: .badInput)
+        }
+    }
+
+    private static func rig(_ error: RigError) -> Report {
+        switch error {
+        case .unreadable, .invalid, .duplicateSlot, .unknownSlot:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .leaseBusy, .lockFailed:
+            Report(message: error.description, hint: nil, exitCode: .environment)
         }
     }
 
