@@ -162,10 +162,19 @@ static void forward_signal(int signal_number) {
     if (forwarded_child > 0) kill(forwarded_child, signal_number);
 }
 
+/* The command starts with no signal blocked: the rig's threads may block some (SIGCHLD among them), and a
+ * signal mask survives exec, so a shell run under the rig would otherwise never see its jobs end. */
+static void unblock_signals(gpointer unused) {
+    (void)unused;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int rig_testbed_run(rig_testbed *testbed, char *const *argv, char *const *envp, int forward_signals, char **error) {
     GError *failure = NULL;
     GSpawnFlags flags = G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN;
-    if (!g_spawn_async(NULL, (char **)argv, (char **)envp, flags, NULL, NULL, &testbed->child, &failure)) {
+    if (!g_spawn_async(NULL, (char **)argv, (char **)envp, flags, unblock_signals, NULL, &testbed->child, &failure)) {
         if (error) *error = describe("cannot start the command", failure);
         return -1;
     }

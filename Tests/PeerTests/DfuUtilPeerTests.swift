@@ -140,4 +140,11 @@ import Testing
         #expect(result.status == 7)
         #expect(result.stdout.hasPrefix("libumockdev-preload.so.0|/"), "\(result.output)")
     }
+
+    /// A signal mask survives exec: the command must start with nothing blocked, or a shell never sees its jobs end.
+    @Test func theCommandStartsWithNoSignalBlocked() throws {
+        let result = try rig(["dfu:bluepill"], ["sh", "-c", "sleep 0.1 & wait; grep SigBlk /proc/self/status"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("SigBlk:\t0000000000000000"), "\(result.output)")
+    }
 }
