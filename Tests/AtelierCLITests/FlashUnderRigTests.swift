@@ -33,23 +33,10 @@ import Testing
         return url
     }
 
-    func random(_ count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
-    }
 
-    /// The report: the last line of `--json` output.
-    func report(_ result: CLIRunner.Result) throws -> [String: Any] {
-        let line = try #require(result.stdout.split(separator: "\n").last, "no output; stderr: \(result.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        return try #require(object?["report"] as? [String: Any], "no report in \(line)")
-    }
 
     @Test func whatAtelierWritesDfuUtilReadsBackIdentical() throws {
-        let bytes = random(100_000, seed: 1)
+        let bytes = RigFlashSession.random(100_000, seed: 1)
         let result = try flash(try image("fw.bin", bytes))
         #expect(result.exitCode == 0, "\(result.stderr)")
         let upload = work.appendingPathComponent("up.bin")
@@ -59,13 +46,13 @@ import Testing
     }
 
     @Test func whatDfuUtilWritesAtelierVerifiesIdentical() throws {
-        let bytes = random(40_000, seed: 2)
+        let bytes = RigFlashSession.random(40_000, seed: 2)
         let file = try image("peer.bin", bytes)
         let dfu = try underRig(["dfu-util", "-a", "0", "-s", "0x08008000", "-D", file.path])
         #expect(dfu.exitCode == 0, "\(dfu.stderr)")
         let same = try flash(file, base: "0x08008000", ["--verify-only"])
         #expect(same.exitCode == 0, "\(same.stderr)")
-        #expect(try report(same)["bytes_verified"] as? Int == 40_000)
+        #expect(try RigFlashSession.report(same)["bytes_verified"] as? Int == 40_000)
         var changed = bytes
         changed[12_345] ^= 0x40
         let different = try flash(try image("changed.bin", changed), base: "0x08008000", ["--verify-only"])
@@ -74,23 +61,23 @@ import Testing
     }
 
     @Test func aSecondFlashOfTheSameImageErasesAndWritesNothing() throws {
-        let file = try image("fw.bin", random(300_000, seed: 3))
+        let file = try image("fw.bin", RigFlashSession.random(300_000, seed: 3))
         #expect(try flash(file).exitCode == 0)
         let again = try flash(file)
         #expect(again.exitCode == 0, "\(again.stderr)")
-        let second = try report(again)
+        let second = try RigFlashSession.report(again)
         #expect(second["bytes_written"] as? Int == 0)
         #expect(second["sectors_erased"] as? Int == 0)
         #expect(second["sectors_skipped"] as? Int == second["sectors_touched"] as? Int)
     }
 
     @Test func changingOne4KiBBlockTouchesOneSectorOnly() throws {
-        var bytes = random(300_000, seed: 4)
+        var bytes = RigFlashSession.random(300_000, seed: 4)
         #expect(try flash(try image("a.bin", bytes)).exitCode == 0)
         for index in 0x2_1000..<0x2_2000 { bytes[index] = ~bytes[index] }
         let result = try flash(try image("b.bin", bytes))
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let changed = try report(result)
+        let changed = try RigFlashSession.report(result)
         #expect(changed["sectors_erased"] as? Int == 1)
         #expect(changed["sectors_programmed"] as? Int == 1)
         #expect((changed["sectors_skipped"] as? Int ?? 0) == (changed["sectors_touched"] as? Int ?? 0) - 1)
@@ -100,14 +87,14 @@ import Testing
     }
 
     @Test func anImageOutsideFlashIsRefusedBeforeTheDeviceIsTouched() throws {
-        let result = try flash(try image("big.bin", random(16, seed: 5)), base: "0x080FFFF8")
+        let result = try flash(try image("big.bin", RigFlashSession.random(16, seed: 5)), base: "0x080FFFF8")
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains("8 image bytes at 0x08100000..0x08100007 lie outside the board's flash"))
     }
 
     @Test func twoIdenticalProbesNeedAPortAndTheRightOneIsFlashed() throws {
         let devices = ["dfuse:stm32f4-discovery:serial=SAME", "dfuse:stm32f4-discovery:serial=SAME:port=1-4.2"]
-        let file = try image("fw.bin", random(2048, seed: 6))
+        let file = try image("fw.bin", RigFlashSession.random(2048, seed: 6))
         let ambiguous = try underRig([atelier, "flash", file.path, "--base", "0x08000000", "--board", "stm32f4-discovery"],
                                      devices: devices)
         #expect(ambiguous.exitCode == 2)
@@ -122,7 +109,7 @@ import Testing
     }
 
     @Test func theWrongBoardsChipIsRefused() throws {
-        let file = try image("fw.bin", random(1024, seed: 7))
+        let file = try image("fw.bin", RigFlashSession.random(1024, seed: 7))
         let result = try underRig([atelier, "flash", file.path, "--base", "0x08000000", "--board", "nucleo-f401re"])
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains("the device is not a nucleo-f401re"))

@@ -38,22 +38,10 @@ import Testing
         return url
     }
 
-    func random(_ count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
-    }
 
-    func report(_ result: CLIRunner.Result) throws -> [String: Any] {
-        let line = try #require(result.stdout.split(separator: "\n").last, "no output; stderr: \(result.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        return try #require(object?["report"] as? [String: Any], "no report in \(line)")
-    }
 
     @Test(.enabled(if: hasPeers)) func whatAtelierWritesStFlashAndOpenOCDReadBackIdentical() throws {
-        let bytes = random(20_000, seed: 11)
+        let bytes = RigFlashSession.random(20_000, seed: 11)
         let result = try flash(try image("fw.bin", bytes))
         #expect(result.exitCode == 0, "\(result.stderr)")
         let stFlash = work.appendingPathComponent("st.bin")
@@ -68,13 +56,13 @@ import Testing
     }
 
     @Test(.enabled(if: hasPeers)) func whatStFlashWritesAtelierVerifiesAndAChangedByteIsFound() throws {
-        let bytes = random(12_288, seed: 12)
+        let bytes = RigFlashSession.random(12_288, seed: 12)
         let file = try image("peer.bin", bytes)
         let peer = try underRig(["st-flash", "write", file.path, "0x08000000"])
         #expect(peer.exitCode == 0, "\(peer.stderr)")
         let same = try flash(file, ["--verify-only"])
         #expect(same.exitCode == 0, "\(same.stderr)")
-        #expect(try report(same)["bytes_verified"] as? Int == 12_288)
+        #expect(try RigFlashSession.report(same)["bytes_verified"] as? Int == 12_288)
         var changed = bytes
         changed[5000] ^= 0x10
         let different = try flash(try image("changed.bin", changed), ["--verify-only"])
@@ -83,11 +71,11 @@ import Testing
     }
 
     @Test func aSecondFlashSkipsEverySectorWithoutReadingItBack() throws {
-        let file = try image("fw.bin", random(16_384, seed: 13))
+        let file = try image("fw.bin", RigFlashSession.random(16_384, seed: 13))
         #expect(try flash(file).exitCode == 0)
         let again = try flash(file)
         #expect(again.exitCode == 0, "\(again.stderr)")
-        let second = try report(again)
+        let second = try RigFlashSession.report(again)
         #expect(second["sectors_skipped"] as? Int == 16)
         #expect(second["bytes_written"] as? Int == 0)
         #expect(second["sectors_erased"] as? Int == 0)
@@ -95,7 +83,7 @@ import Testing
     }
 
     @Test func theWrongChipIsRefusedNamingBoth() throws {
-        let file = try image("fw.bin", random(1024, seed: 14))
+        let file = try image("fw.bin", RigFlashSession.random(1024, seed: 14))
         let f4 = try flash(file, board: "stm32f4-discovery")
         #expect(f4.exitCode == 2)
         #expect(f4.stderr.contains("the chip on the wire is not stm32f4-discovery's stm32f407vg"), "\(f4.stderr)")
@@ -106,12 +94,12 @@ import Testing
     }
 
     @Test(.enabled(if: hasPeers)) func stm32f4SectorsThroughAV21AndOpenOCDAgrees() throws {
-        let bytes = random(70_000, seed: 15)
+        let bytes = RigFlashSession.random(70_000, seed: 15)
         let file = try image("f4.bin", bytes)
         let device = "stlink-v21:stm32f4-discovery"
         let result = try flash(file, board: "stm32f4-discovery", device: device)
         #expect(result.exitCode == 0, "\(result.stderr)")
-        #expect(try report(result)["sectors_touched"] as? Int == 5)
+        #expect(try RigFlashSession.report(result)["sectors_touched"] as? Int == 5)
         let openOCD = work.appendingPathComponent("oocd.bin")
         let dump = try underRig(["openocd", "-f", "interface/stlink.cfg", "-f", "target/stm32f4x.cfg", "-c",
                                  "init; dump_image \(openOCD.path) 0x08000000 70000; exit"], device: device)
@@ -120,7 +108,7 @@ import Testing
     }
 
     @Test(.enabled(if: hasPeers)) func whatOpenOCDProgramsAtelierVerifiesIdentical() throws {
-        let bytes = random(40_000, seed: 17)
+        let bytes = RigFlashSession.random(40_000, seed: 17)
         let file = try image("oocd.bin", bytes)
         let device = "stlink-v21:stm32f4-discovery"
         let peer = try underRig(["openocd", "-f", "interface/stlink.cfg", "-f", "target/stm32f4x.cfg", "-c",
@@ -128,11 +116,11 @@ import Testing
         #expect(peer.exitCode == 0, "\(peer.stderr)")
         let same = try flash(file, board: "stm32f4-discovery", device: device, ["--verify-only"])
         #expect(same.exitCode == 0, "\(same.stderr)")
-        #expect(try report(same)["bytes_verified"] as? Int == 40_000)
+        #expect(try RigFlashSession.report(same)["bytes_verified"] as? Int == 40_000)
     }
 
     @Test func readEraseAndResetCompanions() throws {
-        let bytes = random(2048, seed: 16)
+        let bytes = RigFlashSession.random(2048, seed: 16)
         #expect(try flash(try image("fw.bin", bytes)).exitCode == 0)
         let out = work.appendingPathComponent("read.bin")
         let read = try underRig([atelier, "read", "0x08000400", "1K", "-o", out.path])
