@@ -9,17 +9,6 @@ enum AtelierCLI {
         return try RigProcess.executable().deletingLastPathComponent().appendingPathComponent("atelier")
     }
 
-    /// Whether this build of atelier has `new` and `build` (the Scaffold and Build modules): the template peer
-    /// tests run only then.
-    static let hasTemplates: Bool = {
-        guard let url = try? executable(), FileManager.default.isExecutableFile(atPath: url.path),
-              let folder = try? RigProcess.temporaryFolder() else { return false }
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // An atelier without `new` answers `new --help` with its root help; one with it lists --template.
-        guard let help = try? run(["new", "--help"], in: folder) else { return false }
-        return help.status == 0 && help.output.contains("--template")
-    }()
-
     /// `atelier ARGUMENTS` in `directory` with the repository's boards and templates.
     static func run(_ arguments: [String], in directory: URL, timeout: TimeInterval = 180) throws
         -> RigProcess.Result

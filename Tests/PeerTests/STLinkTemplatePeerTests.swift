@@ -4,7 +4,7 @@ import Testing
 /// The "done when": firmware from atelier's own templates, built by `atelier build`, flashed by st-flash
 /// and by OpenOCD into the rig, runs on the emulated core. Runs once `atelier new` and `atelier build` exist in
 /// the build under test (the Scaffold and Build modules).
-@Suite(.serialized, .enabled(if: AtelierCLI.hasTemplates)) final class STLinkTemplatePeerTests {
+@Suite(.serialized) final class STLinkTemplatePeerTests {
     let folder: URL
 
     init() throws {

@@ -4,7 +4,7 @@ import Testing
 @testable import Provisioning
 
 /// The ledger contract on a real PostgreSQL server that each test starts and stops itself.
-@Suite(.serialized, .enabled(if: PostgresServer.binaries != nil, "needs Debian's postgresql (make deps)"))
+@Suite(.serialized)
 struct PostgresLedgerTests {
     static let run = StationRun(station: "s1", host: "h", pid: 100)
 

@@ -5,7 +5,7 @@ import Testing
 
 /// Runs the flash loaders the peers themselves upload, taken from the installed binaries, the way the peers drive
 /// them: OpenOCD 0.12's STM32F1 algorithm (`stm32f1x.inc`) with `target_run_flash_async_algorithm`'s FIFO, and
-/// stlink-tools 1.7.0's STM32F1 ("VL") and STM32F4 loaders from libstlink. Each is skipped when its tool is missing.
+/// stlink-tools 1.7.0's STM32F1 ("VL") and STM32F4 loaders from libstlink. The Makefile installs both tools; a missing one fails its test.
 @Suite struct PeerLoaderTests {
     /// The algorithm's bytes: it starts `ldr r6,[r2]; cmp r6,#0; beq exit; ldr r5,[r2,#4]; cmp r5,r6; beq`,
     /// then `ldrh r6,[r5]; strh r6,[r4]`, and ends at its `bkpt #0`.
@@ -27,7 +27,7 @@ import Testing
         return nil
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openocd")))
+    @Test
     func openOCDStm32f1AsyncAlgorithmProgramsFlash() throws {
         let algorithm = try #require(Self.openOCDF1Algorithm())
         let chip = try ChipTestSupport.chip("bluepill")
@@ -93,7 +93,7 @@ import Testing
         return candidate
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openocd")))
+    @Test
     func openOCDStm32f4AsyncAlgorithmProgramsFlash() throws {
         let algorithm = try #require(Self.openOCDF4Algorithm())
         let chip = try ChipTestSupport.chip("stm32f4-discovery")
@@ -162,7 +162,7 @@ import Testing
         return Int32(bitPattern: try chip.readCoreRegister(2))
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: libstlink)))
+    @Test
     func stlinkVLLoaderProgramsF1Flash() throws {
         // Two NOPs, then `ldr r7, flash_base; add r7, r3` (flashloaders/stm32f0.s).
         let prefix: [UInt8] = [0x00, 0xBF, 0x00, 0xBF, 0x0E, 0x4F, 0x1F, 0x44]
@@ -179,7 +179,7 @@ import Testing
         #expect(try chip.read32(0x4002_2010) & 0x1 == 0)  // the loader cleared PG
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: libstlink)))
+    @Test
     func stlinkF4LoaderProgramsWords() throws {
         let prefix: [UInt8] = [0xDF, 0xF8, 0x24, 0xC0, 0xDF, 0xF8, 0x24, 0xA0, 0xE2, 0x44, 0x04, 0x68, 0x0C, 0x60]
         let loader = try #require(Self.loader(in: Self.libstlink, prefix: prefix, literals: 2))
