@@ -5,7 +5,8 @@ import Testing
 
 /// Runs the flash loaders the peers themselves upload, taken from the installed binaries, the way the peers drive
 /// them: OpenOCD 0.12's STM32F1 algorithm (`stm32f1x.inc`) with `target_run_flash_async_algorithm`'s FIFO, and
-/// stlink-tools 1.7.0's STM32F1 ("VL") and STM32F4 loaders from libstlink. The Makefile installs both tools; a missing one fails its test.
+/// stlink-tools 1.7.0's STM32F1 ("VL") and STM32F4 loaders from libstlink. The Makefile installs both tools; a
+/// missing one fails its test.
 @Suite struct PeerLoaderTests {
     /// The algorithm's bytes: it starts `ldr r6,[r2]; cmp r6,#0; beq exit; ldr r5,[r2,#4]; cmp r5,r6; beq`,
     /// then `ldrh r6,[r5]; strh r6,[r4]`, and ends at its `bkpt #0`.
