@@ -47,6 +47,18 @@ demo: build
 	echo "   (builds, flashes over the virtual ST-Link, resets, serves semihosting)" && \
 	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --device stlink:bluepill --console /dev/null -- \
 		$(CURDIR)/$(ATELIER) run --expect 'Hello from bluepill' --timeout 30)
+	@demo=$$(mktemp -d)/widget; boards="$(foreach i,1 2 3 4 5,--device stlink:bluepill:serial=DEMOPROVISION0000000000$(i))"; \
+	echo; echo "== atelier new $$demo --board bluepill --template provisioned, then atelier build"; \
+	$(ATELIER) new $$demo --board bluepill --template provisioned > /dev/null && \
+	(cd $$demo && $(CURDIR)/$(ATELIER) build > /dev/null) && \
+	echo && echo "== atelier-rig exec (5 virtual Blue Pills) -- atelier provision batch.yaml --count 5" && \
+	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --state state $$boards -- \
+		$(CURDIR)/$(ATELIER) provision batch.yaml --count 5 --station demo 2> /dev/null) && \
+	echo && echo "== atelier-rig exec -- atelier run --expect 'serial AT-'   (the firmware reads its identity block)" && \
+	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --state state $$boards --console /dev/null -- \
+		$(CURDIR)/$(ATELIER) run --probe DEMOPROVISION00000000001 --expect 'serial AT-[0-9-]+' --timeout 30) && \
+	echo && echo "== atelier provision report batch.yaml" && \
+	(cd $$demo && $(CURDIR)/$(ATELIER) provision report batch.yaml)
 
 # Regenerates the boards table in README.md from Boards/ (a test fails when it is stale).
 boards-table: build
@@ -68,6 +80,8 @@ bench: deps
 		--out Benchmarks/results/flash-usbasp.md
 	python3 Benchmarks/testrig_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig \
 		--out Benchmarks/results/test-rig.md
+	python3 Benchmarks/provision_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/provisioning.md
 	{ echo "# Benchmarks"; echo; echo "Produced by \`make bench\`; each table compares atelier with a peer in the same run."; \
 		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 

@@ -89,12 +89,17 @@ let package = Package(
         .testTarget(name: "FlashTests", dependencies: ["Flash", "BoardCatalog"]),
         .testTarget(
             name: "ProvisioningTests",
-            dependencies: ["Provisioning", "Flash", "BoardCatalog", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Provisioning", "Flash", "BoardCatalog", "AtelierTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "ProgrammersTests", dependencies: ["Programmers", "Flash", "BoardCatalog", "USB"]),
         .testTarget(name: "RigTests", dependencies: ["Rig", "BoardCatalog", "USB"]),
         .testTarget(name: "VirtualRigTests", dependencies: ["VirtualRig", "BoardCatalog"]),
         .testTarget(name: "PeerTests", dependencies: ["BoardCatalog", "FirmwareImage"]),
-        .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage", "Provisioning"]),
+        .testTarget(
+            name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage", "Provisioning", "AtelierTestSupport"]
+        ),
     ]
 )

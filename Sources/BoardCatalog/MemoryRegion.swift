@@ -106,3 +106,9 @@ public struct Sector: Hashable, Sendable, Codable {
     public var end: UInt64 { start + size }
     public var range: Range<UInt64> { start..<end }
 }
+
+extension Collection where Element == MemoryRegion {
+    /// The last sector of the first flash region: where per-unit data the image leaves alone (the identity block
+    /// of `atelier provision`) goes by default, so it never shares an erase with the image.
+    public var lastFlashSector: Sector? { first { $0.kind == .flash }?.sectorList.last }
+}

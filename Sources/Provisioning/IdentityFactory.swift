@@ -43,7 +43,7 @@ public struct IdentityFactory: Sendable {
         address: UInt64?, memory: [MemoryRegion], location: BatchLocation
     ) throws(ProvisioningError) -> (address: UInt64, limit: Int) {
         let flash = memory.filter { $0.kind == .flash }
-        guard let first = flash.first, let last = first.sectorList.last else {
+        guard let last = memory.lastFlashSector else {
             throw .invalidBatch(location, "the board has no flash region to hold the identity block")
         }
         guard let address else { return (last.start, Int(last.size)) }

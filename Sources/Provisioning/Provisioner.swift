@@ -67,8 +67,9 @@ public struct Provisioner {
         }
         let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
         for orphan in orphans where orphan.id != resumable?.id {
-            try ledger.fail(orphan.id, cause: "the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
-                                + "and the board was not found again; identity void, never reused", date: clock())
+            let cause = "void: the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
+                + "and the board was not found again; identity void, never reused"
+            try ledger.fail(orphan.id, cause: cause, date: clock())
             events(.voided(orphan))
         }
         if let resumable, let onDevice, resumable.pid == run.pid || !isAlive(resumable.pid) {
@@ -116,7 +117,7 @@ public struct Provisioner {
         // The block re-encodes to the same bytes, so the whole image can be verified without the private key
         // ever having been stored; a different public key means another identity, which is refused.
         guard block.key?.publicRecord.fingerprint == unit.key?.fingerprint else {
-            let cause = "the board's key does not match the ledger's fingerprint"
+            let cause = "key: the board's key does not match the ledger's fingerprint"
             try ledger.fail(unit.id, cause: cause, date: clock())
             return .rejected(unit, cause: cause)
         }
@@ -137,7 +138,7 @@ public struct Provisioner {
         // The block as the firmware will read it: decoded from the device, not from what we meant to write.
         let back = try? IdentityBlock(decoding: try target.read(address: blockAddress, count: min(blockLimit, 1024)))
         guard back == identity else {
-            let cause = "the identity block read back does not decode to what was written"
+            let cause = "read-back: the identity block read back does not decode to what was written"
             try ledger.fail(unit.id, cause: cause, date: clock())
             return .rejected(unit, cause: cause)
         }

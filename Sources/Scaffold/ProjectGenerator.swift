@@ -32,8 +32,9 @@ public struct ProjectRequest: Sendable {
 /// Renders `Templates/` for a board into a project: `plan` is pure, `write` puts the files on disk.
 ///
 /// Layout of the templates folder: `shared/` goes into every project, `<template>/<language>/` holds the
-/// program, `board/` the board support that is rendered from the board's data. A path component written
-/// `dot-name` becomes `.name` (so the templates themselves are not hidden files); `.mustache` is dropped.
+/// program (`<template>/common/` what it gives every language), `board/` the board support that is rendered
+/// from the board's data. A path component written `dot-name` becomes `.name` (so the templates themselves are
+/// not hidden files); `.mustache` is dropped.
 public struct ProjectGenerator: Sendable {
     public var templatesFolder: String
 
@@ -60,7 +61,10 @@ public struct ProjectGenerator: Sendable {
         let context = TemplateContext.make(board: board, language: request.language, template: request.template,
                                            projectName: request.name)
         var files: [GeneratedFile] = []
-        for folder in ["shared", programFolder] {
+        // `<template>/common/` holds what a template gives every language (the provisioned batch file).
+        let common = "\(request.template.rawValue)/common"
+        let folders = ["shared"] + (FileManager.default.fileExists(atPath: path(common)) ? [common] : [])
+        for folder in folders + [programFolder] {
             for relative in try templateFiles(in: folder) {
                 let text = try render(file: "\(folder)/\(relative)", context: context)
                 files.append(GeneratedFile(path: try Self.outputPath(for: relative, template: "\(folder)/\(relative)"),

@@ -44,6 +44,12 @@ enum TemplateContext {
             "sources": sources(language),
         ]
         if let qemu = board.qemu { context["qemu"] = qemu }
+        // Where `atelier provision` puts the identity block by default, and how far it may reach.
+        if let sector = board.memory.lastFlashSector {
+            let hex = String(sector.start, radix: 16, uppercase: true)
+            context["identity_address"] = "0x" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+            context["identity_limit"] = sector.size
+        }
         context["board_support"] = board.core.architecture == .avr
             ? "the console (USART0) and the LED; startup code and linker script are avr-libc's own for "
                 + "`-mmcu`, which already match the part"

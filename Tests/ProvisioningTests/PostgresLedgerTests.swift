@@ -1,9 +1,10 @@
+import AtelierTestSupport
 import Foundation
 import Synchronization
 import Testing
 @testable import Provisioning
 
-/// The ledger contract on a real PostgreSQL server that each test starts and stops itself.
+/// The ledger contract on a real PostgreSQL server the tests start (once per test process), a database per test.
 @Suite(.serialized)
 struct PostgresLedgerTests {
     static let run = StationRun(station: "s1", host: "h", pid: 100)
@@ -15,9 +16,7 @@ struct PostgresLedgerTests {
     }
 
     @Test func theLedgerContractHoldsOnPostgreSQL() throws {
-        let server = try PostgresServer()
-        defer { server.stop() }
-        let ledger = try PostgresLedger(url: server.url)
+        let ledger = try PostgresLedger(url: try PostgresServer.shared().newDatabase())
         let first = try reserve(ledger, limit: 2)
         #expect(first.serial == "b-1" && first.state == .reserved && first.station == "s1")
         let key = PublicKeyRecord(algorithm: "p256", publicKey: "04aa", fingerprint: "ff")
@@ -45,11 +44,9 @@ struct PostgresLedgerTests {
     }
 
     @Test func fourStationsReservingAtOnceNeverShareASerial() throws {
-        let server = try PostgresServer()
-        defer { server.stop() }
         let stations = 4
         let perStation = 25
-        let url = server.url
+        let url = try PostgresServer.shared().newDatabase()
         let serials = Mutex<[String]>([])
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: stations) { index in
@@ -67,7 +64,7 @@ struct PostgresLedgerTests {
         #expect(failures.withLock { $0 } == [])
         let all = serials.withLock { $0 }
         #expect(all.count == stations * perStation && Set(all).count == all.count)
-        let rows = try PostgresLedger(url: server.url).units(batch: "b")
+        let rows = try PostgresLedger(url: url).units(batch: "b")
         #expect(rows.map(\.sequence) == (1...UInt64(stations * perStation)).map { $0 })
     }
 

@@ -13,7 +13,7 @@ extension Atelier {
         @Argument(help: "The folder to create (must be empty unless --force).") var directory: String
         @Option(help: "The board id, e.g. nucleo-f401re (see 'atelier boards list').") var board: String
         @Option(help: "c, cpp or swift (Embedded Swift).") var lang: Language = .c
-        @Option(help: "blinky, hello or unit-test.") var template: ProjectTemplate = .hello
+        @Option(help: "blinky, hello, unit-test or provisioned (c, swift).") var template: ProjectTemplate = .hello
         @Flag(help: "Write into a folder that already holds files, replacing files of the same name.")
         var force = false
 

@@ -10,12 +10,22 @@ import USB
 extension Atelier {
     struct Provision: ParsableCommand {
         static let configuration = CommandConfiguration(
+            abstract: "Provision a batch: per-unit identity blocks, recorded in a ledger the stations share.",
+            subcommands: [RunBatch.self, Report.self, Allocate.self], defaultSubcommand: RunBatch.self)
+    }
+}
+
+extension Atelier.Provision {
+    struct RunBatch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Flash a batch's image plus a per-unit identity block to attached boards, recorded in a ledger.",
             discussion: """
                 Each unit gets the batch's image and its own identity (serial, MAC, a key pair generated here, \
                 CSV values) in one verified write. The ledger row moves reserved, written, verified, committed, \
                 or failed with a cause; a restart finishes or voids what a crashed run left open. A board that \
                 already carries a committed identity is reported and skipped. Private keys go to the board only. \
+                'run' is the default: 'atelier provision batch.yaml' is 'atelier provision run batch.yaml'. \
                 Examples:
                   atelier provision batch.yaml
                   atelier provision batch.yaml --ledger sqlite:/srv/line1.sqlite --station bench-2 --json
@@ -25,9 +35,7 @@ extension Atelier {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var probe: ProbeOptions
         @Argument(help: "The batch file (batch.yaml).") var batch: String
-        @Option(help: ArgumentHelp("Where units are recorded; default: a SQLite file next to the batch.",
-                                   valueName: "sqlite:PATH|postgres://USER@HOST:PORT/DB"))
-        var ledger: String?
+        @OptionGroup var ledger: LedgerOptions
         @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
         @Option(help: "How many attached boards to provision in this run, one unit each.") var count = 1
         @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
@@ -35,18 +43,13 @@ extension Atelier {
 
         func validate() throws {
             guard count >= 1 else { throw ValidationError("--count must be 1 or more") }
-            if let ledger, !ledger.hasPrefix("sqlite:"), !ledger.hasPrefix("postgres://"),
-               !ledger.hasPrefix("postgresql://") {
-                throw ValidationError(
-                    "--ledger takes sqlite:PATH or postgres://USER@HOST:PORT/DB; '\(ledger)' is neither")
-            }
         }
 
         func run() throws {
             let batch = try Provisioning.Batch.load(path: self.batch)
             let board = try global.catalog().board(batch.board)
             let image = try FirmwareImage.load(batch.image, base: batch.base)
-            let ledger = try openLedger()
+            let ledger = try self.ledger.open(batchPath: self.batch)
             // Everything that can be refused without a device is checked before one is opened.
             _ = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
                                 run: StationRun(station: stationName))
@@ -62,6 +65,7 @@ extension Atelier {
                 try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))
                 if case .rejected = outcome { rejected += 1 }
             }
+            output.runEnded()
             if rejected > 0 {
                 throw CommandFailure(message: "\(rejected) unit(s) rejected; their serials are void",
                                      hint: "'atelier flash --verify-only' on the board shows where it differs",
@@ -70,15 +74,6 @@ extension Atelier {
         }
 
         var stationName: String { station ?? ProcessInfo.processInfo.hostName }
-
-        /// The `--ledger` given, or a SQLite file next to the batch.
-        func openLedger() throws -> any Ledger {
-            guard let ledger else {
-                return try SQLiteLedger(path: (batch as NSString).deletingPathExtension + ".ledger.sqlite")
-            }
-            if ledger.hasPrefix("sqlite:") { return try SQLiteLedger(path: String(ledger.dropFirst("sqlite:".count))) }
-            return try PostgresLedger(url: ledger)
-        }
 
         /// One probe as `flash` picks it, or with `--count N` up to N of the attached flashable probes.
         func probes() throws -> [DetectedProbe] {

@@ -6,16 +6,22 @@ import Provisioning
 ///
 /// `ATELIER_PROVISION_CRASH_AT=<state>` is the crash-test hook: the process SIGKILLs itself right after the
 /// ledger reached that state (`reserved`, `written`, `verified`), or at the first write (`writing`), so tests can
-/// check that a restart recovers from a station dying at that point. It changes nothing when unset.
+/// check that a restart recovers from a station dying at that point. `ATELIER_PROVISION_CRASH_AFTER=<n>` kills it
+/// at the n-th event of the run instead (counting every ledger state, voided unit and flash event, from 1), so
+/// tests can pick points at random along the whole run. Neither changes anything when unset.
 final class ProvisionOutput {
     let json: Bool
     let crashAt = ProcessInfo.processInfo.environment["ATELIER_PROVISION_CRASH_AT"]
+    let crashAfter = ProcessInfo.processInfo.environment["ATELIER_PROVISION_CRASH_AFTER"].flatMap { Int($0) }
+    private var events = 0
 
     init(json: Bool) {
         self.json = json
     }
 
     func handle(_ event: ProvisionEvent) {
+        events += 1
+        defer { if events == crashAfter { kill(getpid(), SIGKILL) } }
         switch event {
         case .voided(let unit):
             emit(["event": "voided", "serial": unit.serial, "was": unit.state.rawValue],
@@ -26,6 +32,13 @@ final class ProvisionOutput {
         case .flash(let flash):
             if case .writing = flash, crashAt == "writing" { kill(getpid(), SIGKILL) }
         }
+    }
+
+    /// With the crash hook set past the run's last event, says how many events the run had, so a test can
+    /// spread its kill points along a whole run.
+    func runEnded() {
+        guard let crashAfter, events < crashAfter else { return }
+        FileHandle.standardError.write(Data("crash hook: the run ended after \(events) events\n".utf8))
     }
 
     func finished(_ outcome: ProvisionOutcome, probe: String, seconds: Double) throws {

@@ -1,12 +1,16 @@
 import Foundation
 
-/// A throwaway PostgreSQL server for one test: initdb into a temporary folder, pg_ctl start on a private loopback
+/// A throwaway PostgreSQL server for tests: initdb into a temporary folder, pg_ctl start on a private loopback
 /// port, stop and delete on `stop()`. PostgreSQL refuses to run as root, so as root it runs as the `postgres`
 /// user that Debian's package creates.
-final class PostgresServer {
-    let folder: URL
-    let port: Int
-    var url: String { "postgres://atelier@127.0.0.1:\(port)/postgres" }
+///
+/// Starting a server takes seconds, so the tests of one process share one (`shared()`, stopped when the process
+/// exits) and each test takes a database of its own (`newDatabase()`): the ledger's serials and MACs are unique
+/// across a whole database, so tests must not share one.
+public final class PostgresServer: @unchecked Sendable {
+    public let folder: URL
+    public let port: Int
+    public var url: String { "postgres://atelier@127.0.0.1:\(port)/postgres" }
 
     /// The folder of Debian's initdb and pg_ctl, or nil when PostgreSQL is not installed (make deps installs it).
     static let binaries: String? = {
@@ -16,11 +20,33 @@ final class PostgresServer {
             .first { FileManager.default.isExecutableFile(atPath: "\($0)/pg_ctl") }
     }()
 
-    struct Failed: Error, CustomStringConvertible {
-        var description: String
+    public struct Failed: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    init() throws {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var started: PostgresServer?
+
+    /// The server this test process shares, started on first use and stopped at exit.
+    public static func shared() throws -> PostgresServer {
+        try lock.withLock {
+            if let started { return started }
+            let server = try PostgresServer()
+            started = server
+            atexit { PostgresServer.started?.stop() }
+            return server
+        }
+    }
+
+    /// A new empty database on this server; its postgres:// address.
+    public func newDatabase() throws -> String {
+        guard let bin = Self.binaries else { throw Failed(description: "PostgreSQL is not installed; run make deps") }
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try Self.shell("\(bin)/createdb -h 127.0.0.1 -p \(port) -U atelier \(name) > \(folder.path)/createdb.log 2>&1")
+        return "postgres://atelier@127.0.0.1:\(port)/\(name)"
+    }
+
+    public init() throws {
         guard let bin = Self.binaries else { throw Failed(description: "PostgreSQL is not installed; run make deps") }
         folder = URL(fileURLWithPath: "/tmp/atelier-pg-\(UUID().uuidString.prefix(8))")
         port = Int.random(in: 20_000..<40_000)
@@ -35,7 +61,7 @@ final class PostgresServer {
             "\(bin)/pg_ctl -D \(data) -o '\(options)' -l \(logs)/log -w -t 30 start > \(logs)/start.log 2>&1")
     }
 
-    func stop() {
+    public func stop() {
         if let bin = Self.binaries {
             let data = folder.appendingPathComponent("data").path
             try? asServerUser("\(bin)/pg_ctl -D \(data) -m immediate -w stop > \(folder.path)/stop.log 2>&1")

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Provisioning
+
+extension Atelier.Provision {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarise a batch's ledger: units per state, yield, time per unit, failures by cause.",
+            discussion: """
+                For the whole batch and for each station. Yield is committed over finished (committed or failed) \
+                units; time per unit runs from reservation to commit (median and 95th percentile); failures are \
+                counted by the category their cause starts with (verify, write, void, …). A table by default, or \
+                one JSON document, or CSV with one row per station and a last row 'all'.
+                  atelier provision report batch.yaml
+                  atelier provision report batch.yaml --ledger postgres://line@db:5432/ledger --csv > batch.csv
+                """)
+
+        @Argument(help: "The batch file (batch.yaml).") var batch: String
+        @OptionGroup var ledger: LedgerOptions
+        @Flag(help: "One JSON document on stdout.") var json = false
+        @Flag(help: "CSV on stdout: one row per station, then 'all'.") var csv = false
+
+        func validate() throws {
+            if json && csv { throw ValidationError("--json and --csv are exclusive; pick one") }
+        }
+
+        func run() throws {
+            let batch = try Provisioning.Batch.load(path: self.batch)
+            let units = try ledger.open(batchPath: self.batch).units(batch: batch.name)
+            let report = LedgerReport(batch: batch.name, target: batch.count, units: units)
+            if json {
+                try JSONOutput.print(report)
+            } else if csv {
+                print(ProvisionReportOutput.csv(report), terminator: "")
+            } else {
+                print(ProvisionReportOutput.text(report))
+            }
+        }
+    }
+
+    /// Reserves units without a board: what the allocation benchmark measures, and a way to pre-assign serials.
+    struct Allocate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reserve units in the ledger without a board (maintenance and benchmarks).",
+            discussion: """
+                Each reservation is the same transaction 'atelier provision' makes for a board. The units stay \
+                'reserved'; the next run of the same station voids them (failed, cause 'void: …'), so their \
+                serials are never handed out again. Prints one JSON line: units, start and end times (Unix \
+                seconds) and the rate.
+                """,
+            shouldDisplay: false)
+
+        @Argument(help: "The batch file (batch.yaml).") var batch: String
+        @OptionGroup var ledger: LedgerOptions
+        @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
+        @Option(help: "How many units to reserve.") var count = 1
+
+        func validate() throws {
+            guard count >= 1 else { throw ValidationError("--count must be 1 or more") }
+        }
+
+        func run() throws {
+            let batch = try Provisioning.Batch.load(path: self.batch)
+            let ledger = try self.ledger.open(batchPath: self.batch)
+            let factory = IdentityFactory(batch: batch)
+            let run = StationRun(station: station ?? ProcessInfo.processInfo.hostName)
+            let started = Date()
+            for _ in 0..<count {
+                _ = try ledger.reserve(
+                    batch: batch.name, limit: batch.count, firstSequence: batch.identity.serial.first,
+                    imageSHA256: "", run: run, date: Date()
+                ) { sequence in try factory.allocation(sequence: sequence, date: started) }
+            }
+            let ended = Date()
+            try JSONOutput.printLine(Allocation(
+                units: count, started: started.timeIntervalSince1970, ended: ended.timeIntervalSince1970,
+                perSecond: Double(count) / max(ended.timeIntervalSince(started), 1e-9)))
+        }
+
+        struct Allocation: Encodable {
+            var units: Int
+            var started: Double
+            var ended: Double
+            var perSecond: Double
+
+            enum CodingKeys: String, CodingKey {
+                case units, started, ended
+                case perSecond = "per_second"
+            }
+        }
+    }
+}

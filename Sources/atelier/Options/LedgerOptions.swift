@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import Provisioning
+
+/// `--ledger` for the provisioning commands: where a batch's units are recorded.
+struct LedgerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Where units are recorded; default: a SQLite file next to the batch.",
+                               valueName: "sqlite:PATH|postgres://USER@HOST:PORT/DB"))
+    var ledger: String?
+
+    func validate() throws {
+        if let ledger, !ledger.hasPrefix("sqlite:"), !ledger.hasPrefix("postgres://"),
+           !ledger.hasPrefix("postgresql://") {
+            throw ValidationError(
+                "--ledger takes sqlite:PATH or postgres://USER@HOST:PORT/DB; '\(ledger)' is neither")
+        }
+    }
+
+    /// The `--ledger` given, or `BATCH.ledger.sqlite` next to the batch file.
+    func open(batchPath: String) throws -> any Ledger {
+        guard let ledger else {
+            return try SQLiteLedger(path: (batchPath as NSString).deletingPathExtension + ".ledger.sqlite")
+        }
+        if ledger.hasPrefix("sqlite:") { return try SQLiteLedger(path: String(ledger.dropFirst("sqlite:".count))) }
+        return try PostgresLedger(url: ledger)
+    }
+}

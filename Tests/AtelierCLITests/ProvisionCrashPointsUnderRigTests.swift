@@ -1,0 +1,87 @@
+import AtelierTestSupport
+import Foundation
+import Provisioning
+import Testing
+
+/// A station SIGKILLed at 50 random points of a unit's run (`ATELIER_PROVISION_CRASH_AFTER`: after the n-th
+/// ledger state, voided unit or flash event), then restarted with the same board still attached. The points
+/// come from a seeded generator: a failure names the seed, and `ATELIER_CRASH_SEED=<seed>` replays it. Half the
+/// points run against SQLite, half against PostgreSQL (where the kill also drops the server connection).
+@Suite(.serialized) struct ProvisionCrashPointsUnderRigTests {
+    static let points = 50
+
+    @Test func aStationKilledAtRandomPointsLosesNothingAndDoublesNothing() throws {
+        let seed = ProcessInfo.processInfo.environment["ATELIER_CRASH_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0..<1_000_000)
+        var generator = SplitMix64(seed: seed)
+        let station = try ProvisionRigStation(count: 100)
+        let ledgers = ["sqlite:\(station.file("ledger.sqlite").path)", try PostgresServer.shared().newDatabase()]
+
+        // How many events one unit's run has, so the points cover all of it.
+        let calibration = station.provisionLine(ledger: "sqlite:\(station.file("calibration.sqlite").path)",
+                                                station: "cal", count: 1, output: "calibration",
+                                                environment: "ATELIER_PROVISION_CRASH_AFTER=1000000")
+        _ = try station.underRig(boards: ["CAL"], state: "state-cal", [calibration])
+        let events = try #require(
+            station.log("calibration.err").split(separator: "\n")
+                .first { $0.hasPrefix("crash hook: the run ended after ") }
+                .flatMap { Int($0.split(separator: " ")[6]) },
+            "no event count: \(station.log("calibration.err"))")
+        #expect(events > 10, "a unit's run had only \(events) events")
+
+        var boardsOf: [[String]] = [[], []]
+        for index in 0..<Self.points {
+            let point = Int.random(in: 1...events, using: &generator)
+            let context = "seed \(seed) (ATELIER_CRASH_SEED), kill point \(index) after event \(point) of \(events)"
+            let board = "K\(index)"
+            let ledger = ledgers[index % 2]
+            boardsOf[index % 2].append(board)
+            _ = try station.underRig(boards: [board], state: "state-\(index)", [
+                station.provisionLine(ledger: ledger, station: "k", count: 1, output: "kill-\(index)",
+                                      environment: "ATELIER_PROVISION_CRASH_AFTER=\(point)"),
+                station.provisionLine(ledger: ledger, station: "k", count: 1, output: "restart-\(index)"),
+                station.readBackLine(board: board),
+            ])
+            // The shell reports a process killed by signal 9 as 128 + 9.
+            #expect(station.exitCode("kill-\(index)") == 137, "\(context): the station was not killed")
+            #expect(station.exitCode("restart-\(index)") == 0,
+                    "\(context): restart failed: \(station.log("restart-\(index).err"))")
+            let result = station.result("restart-\(index)")
+            #expect(["committed", "resumed", "already-provisioned"].contains(result?["result"] as? String),
+                    "\(context): \(String(describing: result))")
+            #expect(station.block(board)?.serial == result?["serial"] as? String,
+                    "\(context): the board's block does not hold the restart's serial")
+        }
+
+        for (which, ledger) in ledgers.enumerated() {
+            let rows = try openLedger(ledger).units(batch: "stations")
+            let context = "seed \(seed) (ATELIER_CRASH_SEED), \(which == 0 ? "SQLite" : "PostgreSQL") ledger"
+            // Nothing lost: every counter value handed out is a unit that ended committed or void, none open.
+            #expect(rows.map(\.sequence) == (1...UInt64(rows.count)).map { $0 }, "\(context): \(rows)")
+            #expect(rows.allSatisfy { !$0.state.isOpen }, "\(context): open units left: \(rows)")
+            #expect(rows.filter { $0.state == .failed }.allSatisfy { LedgerReport.category(of: $0.cause ?? "") == "void" },
+                    "\(context): \(rows.filter { $0.state == .failed })")
+            // Nothing doubled: one committed unit per board, each serial and MAC once.
+            let committed = rows.filter { $0.state == .committed }
+            #expect(committed.count == boardsOf[which].count, "\(context): \(rows)")
+            #expect(Set(rows.map(\.serial)).count == rows.count && Set(rows.compactMap(\.mac)).count == rows.count)
+            let onBoards = Set(boardsOf[which].compactMap { station.block($0)?.serial })
+            #expect(onBoards == Set(committed.map(\.serial)), "\(context)")
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood): a tiny seeded generator, so a failing run can be replayed exactly.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

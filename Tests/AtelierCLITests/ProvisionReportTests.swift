@@ -1,0 +1,115 @@
+import AtelierTestSupport
+import Foundation
+import Provisioning
+import Testing
+
+/// `atelier provision report` in its three forms over real ledgers (a SQLite file, a PostgreSQL database) whose
+/// rows are written through the ledger API with known times, so every figure can be checked exactly.
+@Suite(.serialized) struct ProvisionReportTests {
+    let work: URL
+    let atelier: String
+
+    init() throws {
+        work = try CLIRunner.temporaryDirectory()
+        atelier = try #require(CLIRunner.locate("atelier"), "build atelier first")
+        try Data(repeating: 0x5A, count: 64).write(to: work.appendingPathComponent("fw.bin"))
+        try """
+            name: widget
+            board: stm32f4-discovery
+            image: fw.bin
+            base: 0x08000000
+            count: 10
+            identity:
+              serial: {format: "W-{seq:04}", first: 1, last: 999}
+            """.write(to: batchFile, atomically: true, encoding: .utf8)
+    }
+
+    var batchFile: URL { work.appendingPathComponent("batch.yaml") }
+
+    /// Station A: units taking 1, 2 and 10 s, one verify failure. Station B: 4 s, one unit voided after a crash,
+    /// one still open. Batch: 4 committed of 6 finished, times 1, 2, 4, 10 s.
+    func fill(_ ledger: any Ledger) throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        func unit(_ station: String, seconds: Double?, cause: String? = nil) throws {
+            let run = StationRun(station: station, host: "line-1", pid: 42)
+            let unit = try ledger.reserve(batch: "widget", limit: 10, firstSequence: 1, imageSHA256: "ab", run: run,
+                                          date: start) { (String(format: "W-%04d", $0), nil) }
+            if let cause { return try ledger.fail(unit.id, cause: cause, date: start.addingTimeInterval(3)) }
+            guard let seconds else { return }
+            for state in [UnitState.written, .verified, .committed] {
+                try ledger.advance(unit.id, to: state, key: nil, date: start.addingTimeInterval(seconds))
+            }
+        }
+        try unit("A", seconds: 1)
+        try unit("A", seconds: 2)
+        try unit("A", seconds: nil, cause: "verify: verify failed at 0x08000100, expected 0x5A, read 0x5B")
+        try unit("A", seconds: 10)
+        try unit("B", seconds: 4)
+        try unit("B", seconds: nil, cause: "void: the station's run 41 died in state written and the board was not "
+                     + "found again; identity void, never reused")
+        try unit("B", seconds: nil)
+    }
+
+    func report(_ ledger: String, _ extra: [String] = []) throws -> CLIRunner.Result {
+        let result = try CLIRunner.run(atelier, ["provision", "report", batchFile.path, "--ledger", ledger] + extra)
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        return result
+    }
+
+    @Test func theTableShowsStatesYieldTimesAndCausesPerStation() throws {
+        let path = work.appendingPathComponent("ledger.sqlite").path
+        try fill(SQLiteLedger(path: path))
+        let lines = try report("sqlite:\(path)").stdout.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "batch widget: 4 of 10 units committed, yield 66.7 %",
+            "station  units  reserved  written  verified  committed  failed  yield   median   p95",
+            "A        4      0         0        0         3          1       75.0 %  2.00 s   10.00 s",
+            "B        3      1         0        0         1          1       50.0 %  4.00 s   4.00 s",
+            "all      7      1         0        0         4          2       66.7 %  3.00 s   10.00 s",
+            "",
+            "failure  units  stations",
+            "verify   1      A 1",
+            "void     1      B 1",
+        ])
+    }
+
+    @Test func jsonAndCSVCarryTheSameFigures() throws {
+        let path = work.appendingPathComponent("ledger.sqlite").path
+        try fill(SQLiteLedger(path: path))
+        let json = try report("sqlite:\(path)", ["--json"])
+        let decoded = try JSONDecoder().decode(LedgerReport.self, from: Data(json.stdout.utf8))
+        #expect(decoded.batch == "widget" && decoded.target == 10)
+        #expect(decoded.total.states == ["reserved": 1, "written": 0, "verified": 0, "committed": 4, "failed": 2])
+        #expect(decoded.total.medianSeconds == 3 && decoded.total.p95Seconds == 10)
+        #expect(decoded.total.failures == ["verify": 1, "void": 1])
+        #expect(decoded.stations.map(\.station) == ["A", "B"] && decoded.stations.map(\.yield) == [0.75, 0.5])
+
+        let csv = try report("sqlite:\(path)", ["--csv"])
+        #expect(csv.stdout == """
+            batch,station,units,reserved,written,verified,committed,failed,yield,median_s,p95_s,failures
+            widget,A,4,0,0,0,3,1,0.7500,2.000,10.000,verify=1
+            widget,B,3,1,0,0,1,1,0.5000,4.000,4.000,void=1
+            widget,all,7,1,0,0,4,2,0.6667,3.000,10.000,verify=1;void=1
+
+            """)
+    }
+
+    @Test func aPostgreSQLLedgerReportsAlike() throws {
+        let url = try PostgresServer.shared().newDatabase()
+        try fill(PostgresLedger(url: url))
+        let csv = try report(url, ["--csv"])
+        #expect(csv.stdout.split(separator: "\n").last == "widget,all,7,1,0,0,4,2,0.6667,3.000,10.000,verify=1;void=1")
+    }
+
+    @Test func anEmptyLedgerReportsNoYieldRatherThanZero() throws {
+        let result = try report("sqlite:\(work.appendingPathComponent("empty.sqlite").path)")
+        #expect(result.stdout.hasPrefix("batch widget: 0 of 10 units committed, yield -\n"))
+        #expect(result.stdout.contains("all      0      0         0        0         0          0       -      -       -"))
+    }
+
+    @Test func jsonAndCSVTogetherAreAUsageError() throws {
+        let result = try CLIRunner.run(atelier, ["provision", "report", batchFile.path, "--json", "--csv"])
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("--json and --csv are exclusive"))
+    }
+}
