@@ -5,7 +5,7 @@ import GRDB
 ///
 /// Every process opens its own connection; SQLite's file lock serialises writers, and `reserve` takes the write
 /// lock up front (`BEGIN IMMEDIATE`) so two stations cannot both read the same "next counter" value. WAL mode
-/// lets readers (the report) run while a station writes, and a busy timeout makes a waiting station queue rather
+/// lets readers (the report) run while a station writes, and a busy handler makes a waiting station queue rather
 /// than fail.
 public final class SQLiteLedger: Ledger {
     let queue: DatabaseQueue
@@ -14,7 +14,13 @@ public final class SQLiteLedger: Ledger {
     public init(path: String) throws(ProvisioningError) {
         self.path = path
         var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
+        // SQLite's own busy timeout sleeps 1, 2, 5, 10… ms between tries, while a station holds the write lock for
+        // well under a millisecond: polling every 100 µs (for up to 30 s) lets queued stations follow each other
+        // at the speed of the disk, not of the back-off.
+        configuration.busyMode = .callback { tries in
+            usleep(100)
+            return tries < 300_000
+        }
         configuration.prepareDatabase { db in
             // Survives a power cut without losing a committed transaction.
             try db.execute(sql: "PRAGMA synchronous = FULL")

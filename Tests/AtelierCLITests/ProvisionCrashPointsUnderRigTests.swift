@@ -29,28 +29,39 @@ import Testing
             "no event count: \(station.log("calibration.err"))")
         #expect(events > 10, "a unit's run had only \(events) events")
 
+        // Ten boards per rig, so the rig starts five times, not fifty; each board is killed once, then restarted.
         var boardsOf: [[String]] = [[], []]
-        for index in 0..<Self.points {
-            let point = Int.random(in: 1...events, using: &generator)
-            let context = "seed \(seed) (ATELIER_CRASH_SEED), kill point \(index) after event \(point) of \(events)"
-            let board = "K\(index)"
-            let ledger = ledgers[index % 2]
-            boardsOf[index % 2].append(board)
-            _ = try station.underRig(boards: [board], state: "state-\(index)", [
-                station.provisionLine(ledger: ledger, station: "k", count: 1, output: "kill-\(index)",
-                                      environment: "ATELIER_PROVISION_CRASH_AFTER=\(point)"),
-                station.provisionLine(ledger: ledger, station: "k", count: 1, output: "restart-\(index)"),
-                station.readBackLine(board: board),
-            ])
-            // The shell reports a process killed by signal 9 as 128 + 9.
-            #expect(station.exitCode("kill-\(index)") == 137, "\(context): the station was not killed")
-            #expect(station.exitCode("restart-\(index)") == 0,
-                    "\(context): restart failed: \(station.log("restart-\(index).err"))")
-            let result = station.result("restart-\(index)")
-            #expect(["committed", "resumed", "already-provisioned"].contains(result?["result"] as? String),
-                    "\(context): \(String(describing: result))")
-            #expect(station.block(board)?.serial == result?["serial"] as? String,
-                    "\(context): the board's block does not hold the restart's serial")
+        for group in stride(from: 0, to: Self.points, by: 10) {
+            var lines: [String] = []
+            var points: [Int: Int] = [:]
+            let indices = Array(group..<min(group + 10, Self.points))
+            for index in indices {
+                let point = Int.random(in: 1...events, using: &generator)
+                points[index] = point
+                let board = "K\(index)"
+                let ledger = ledgers[index % 2]
+                boardsOf[index % 2].append(board)
+                lines += [
+                    station.provisionLine(ledger: ledger, station: "k", board: board, output: "kill-\(index)",
+                                          environment: "ATELIER_PROVISION_CRASH_AFTER=\(point)"),
+                    station.provisionLine(ledger: ledger, station: "k", board: board, output: "restart-\(index)"),
+                    station.readBackLine(board: board),
+                ]
+            }
+            _ = try station.underRig(boards: indices.map { "K\($0)" }, state: "state-\(group)", lines)
+            for index in indices {
+                let context = "seed \(seed) (ATELIER_CRASH_SEED), kill point \(index) after event "
+                    + "\(points[index] ?? 0) of \(events)"
+                // The shell reports a process killed by signal 9 as 128 + 9.
+                #expect(station.exitCode("kill-\(index)") == 137, "\(context): the station was not killed")
+                #expect(station.exitCode("restart-\(index)") == 0,
+                        "\(context): restart failed: \(station.log("restart-\(index).err"))")
+                let result = station.result("restart-\(index)")
+                #expect(["committed", "resumed", "already-provisioned"].contains(result?["result"] as? String),
+                        "\(context): \(String(describing: result))")
+                #expect(station.block("K\(index)")?.serial == result?["serial"] as? String,
+                        "\(context): the board's block does not hold the restart's serial")
+            }
         }
 
         for (which, ledger) in ledgers.enumerated() {

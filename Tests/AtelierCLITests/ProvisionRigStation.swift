@@ -37,12 +37,13 @@ struct ProvisionRigStation {
     }
 
     /// `atelier provision` as a shell command line writing its JSON lines to `output`.
-    func provisionLine(ledger: String, station: String, count: Int, output: String, environment: String = "")
-        -> String
+    func provisionLine(ledger: String, station: String, count: Int = 1, board: String? = nil, output: String,
+                       environment: String = "") -> String
     {
-        "\(environment) \(atelier) provision \(file("batch.yaml").path) --ledger '\(ledger)' --station \(station) "
-            + "--count \(count) --json > \(file(output).path) 2> \(file(output + ".err").path); "
-            + "echo $? > \(file(output + ".code").path)"
+        let probe = board.map { " --probe \(Self.probeSerial($0))" } ?? ""
+        return "\(environment) \(atelier) provision \(file("batch.yaml").path) --ledger '\(ledger)' "
+            + "--station \(station) --count \(count)\(probe) --json > \(file(output).path) "
+            + "2> \(file(output + ".err").path); echo $? > \(file(output + ".code").path)"
     }
 
     /// `atelier read` of a board's identity block into `block-NAME.bin`.
