@@ -70,8 +70,8 @@ import Testing
             // Nothing lost: every counter value handed out is a unit that ended committed or void, none open.
             #expect(rows.map(\.sequence) == (1...UInt64(rows.count)).map { $0 }, "\(context): \(rows)")
             #expect(rows.allSatisfy { !$0.state.isOpen }, "\(context): open units left: \(rows)")
-            #expect(rows.filter { $0.state == .failed }.allSatisfy { LedgerReport.category(of: $0.cause ?? "") == "void" },
-                    "\(context): \(rows.filter { $0.state == .failed })")
+            let failed = rows.filter { $0.state == .failed }
+            #expect(failed.allSatisfy { LedgerReport.category(of: $0.cause ?? "") == "void" }, "\(context): \(failed)")
             // Nothing doubled: one committed unit per board, each serial and MAC once.
             let committed = rows.filter { $0.state == .committed }
             #expect(committed.count == boardsOf[which].count, "\(context): \(rows)")

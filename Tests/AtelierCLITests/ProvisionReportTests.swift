@@ -98,7 +98,8 @@ import Testing
         let url = try PostgresServer.shared().newDatabase()
         try fill(PostgresLedger(url: url))
         let csv = try report(url, ["--csv"])
-        #expect(csv.stdout.split(separator: "\n").last == "widget,all,7,1,0,0,4,2,0.6667,3.000,10.000,verify=1;void=1")
+        #expect(csv.stdout.split(separator: "\n").last
+                    == "widget,all,7,1,0,0,4,2,0.6667,3.000,10.000,verify=1;void=1")
     }
 
     @Test func anEmptyLedgerReportsNoYieldRatherThanZero() throws {

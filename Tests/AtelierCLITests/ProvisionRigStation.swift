@@ -48,8 +48,8 @@ struct ProvisionRigStation {
 
     /// `atelier read` of a board's identity block into `block-NAME.bin`.
     func readBackLine(board name: String) -> String {
-        "\(atelier) read \(Self.blockAddress) 1024 --probe \(Self.probeSerial(name)) -o \(file("block-\(name).bin").path)"
-            + " > \(file("read-\(name).log").path) 2>&1"
+        "\(atelier) read \(Self.blockAddress) 1024 --probe \(Self.probeSerial(name)) "
+            + "-o \(file("block-\(name).bin").path) > \(file("read-\(name).log").path) 2>&1"
     }
 
     /// Runs `lines` under one rig exec with `boards` (names) attached, their flash kept in `state`.

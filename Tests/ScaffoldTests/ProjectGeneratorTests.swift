@@ -92,6 +92,26 @@ struct ProjectGeneratorTests {
         #expect(files.first { $0.path == "board/linker.ld" }?.contents.contains("ORIGIN = 0x10000000") == true)
     }
 
+    /// The firmware and the batch file it ships name the same block address: the board's last flash sector.
+    @Test(arguments: [("bluepill", "0x0800FC00", "1024"), ("stm32f4-discovery", "0x080E0000", "131072")])
+    func theProvisionedTemplateReadsTheBlockWhereTheBatchPutsIt(board: String, address: String, limit: String)
+        throws
+    {
+        for language in [Language.c, .swift] {
+            let files = try generator.plan(ProjectRequest(board: try TestSupport.board(board), language: language,
+                                                          template: .provisioned, name: "widget"))
+            let batch = try #require(files.first { $0.path == "batch.yaml" }).contents
+            #expect(batch.contains("address: \(address) ") && batch.contains("board: \(board)\n"))
+            let readerPath = language == .c ? "src/identity.h" : "src/Identity.swift"
+            let reader = try #require(files.first { $0.path == readerPath })
+            #expect(reader.contents.contains(address) && reader.contents.contains(limit))
+        }
+        #expect(throws: ScaffoldError.self) {
+            try generator.plan(ProjectRequest(board: try TestSupport.board(board), language: .cpp,
+                                              template: .provisioned, name: "widget"))
+        }
+    }
+
     @Test func swiftOnAVRIsRefused() throws {
         let request = ProjectRequest(board: try TestSupport.board("uno"), language: .swift, name: "p")
         #expect(throws: ScaffoldError.unsupportedLanguage(board: "uno", language: "swift", supported: ["c"])) {
