@@ -7,8 +7,9 @@ import PostgresNIO
 /// The ledger on a PostgreSQL server through postgres-nio: for several stations on several machines.
 ///
 /// Units are handed out with `SELECT … FOR UPDATE SKIP LOCKED` over pre-created `free` slots, so stations never
-/// wait for each other's reservation: each takes the lowest slot nobody else holds. Slots are topped up to the
-/// batch's count under a per-batch advisory lock, which also replaces the slots of failed units. Each instance
+/// wait for each other's reservation: each takes the lowest slot nobody else holds. Slots are topped up (256 at a
+/// time, never past the batch's count) under a per-batch advisory lock, which also replaces the slots of failed
+/// units. Each instance
 /// holds one connection and is used from one thread; the calls block until the server answers.
 public final class PostgresLedger: Ledger {
     let connection: PostgresConnection
@@ -121,7 +122,11 @@ public final class PostgresLedger: Ledger {
         return (id, UInt64(sequence))
     }
 
-    /// Creates free slots until the batch has `limit` units that are not failed, numbered after the last one.
+    /// Free slots one top-up creates at most: a batch of a million units grows its slots as stations use them,
+    /// instead of inserting them all in one transaction while every other station waits on the lock.
+    static let slotsPerTopUp: Int64 = 256
+
+    /// Creates free slots, numbered after the last one, without the batch passing `limit` units that are not failed.
     private func topUp(batch: String, limit: Int, firstSequence: UInt64, date: Date) throws {
         try run("SELECT pg_advisory_xact_lock(hashtext($1))", [.init(string: batch)])
         let rows = try run("""
@@ -130,7 +135,7 @@ public final class PostgresLedger: Ledger {
             """, [.init(string: batch)])
         let active = rows.first?.column("active")?.int64 ?? 0
         let next = rows.first?.column("last")?.int64.map { $0 + 1 } ?? Int64(firstSequence)
-        let missing = Int64(limit) - active
+        let missing = min(Int64(limit) - active, Self.slotsPerTopUp)
         guard missing > 0 else { return }
         try run("""
             INSERT INTO unit (batch, sequence, state, updated_at)

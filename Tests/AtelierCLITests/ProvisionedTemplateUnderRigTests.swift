@@ -24,7 +24,8 @@ import Testing
                                     "--device", "stlink:bluepill:serial=PROVISIONEDTEMPLATE00001", "--",
                                     atelier] + command, directory: project, timeout: 300)
         }
-        let blank = try underRig(["run", "--timeout", "30", "--expect", "identity block missing"])
+        // The whole sentence: the run stops reading as soon as the output matches.
+        let blank = try underRig(["run", "--timeout", "30", "--expect", "identity block missing: no 'ATID' magic"])
         #expect(blank.exitCode == 0, "\(blank.stdout)\(blank.stderr)")
         #expect(blank.stdout.contains("identity block missing: no 'ATID' magic"))
 
