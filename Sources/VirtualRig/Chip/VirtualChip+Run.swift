@@ -301,7 +301,10 @@ extension VirtualChip {
     /// stream of packets drives the core itself (a slice per batch); a `ChipRunner` slice in between would only
     /// make every packet wait for it.
     public var isServingProbe: Bool {
-        lock.withLock { DispatchTime.now().uptimeNanoseconds &- lastDebugBatch < 2_000_000 }
+        lock.withLock {
+            guard let last = lastDebugBatch else { return false }
+            return ProcessInfo.processInfo.systemUptime - last < 0.002
+        }
     }
 
     func advanceIfRunning() {
@@ -316,7 +319,7 @@ extension VirtualChip {
     public func debugBatch<T>(_ body: () throws -> T) rethrows -> T {
         try lock.withLock {
             if !halted, !inDebugBatch { runSlice(batchSlice) }
-            lastDebugBatch = DispatchTime.now().uptimeNanoseconds
+            lastDebugBatch = ProcessInfo.processInfo.systemUptime
             let outer = inDebugBatch
             inDebugBatch = true
             defer { inDebugBatch = outer }

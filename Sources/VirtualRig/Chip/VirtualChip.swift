@@ -52,8 +52,8 @@ public final class VirtualChip {
     var coreAccess = false
     /// Set inside `debugBatch`: the core has been advanced for the batch, so its accesses do not advance it again.
     var inDebugBatch = false
-    /// When the last `debugBatch` began, in monotonic nanoseconds.
-    var lastDebugBatch: UInt64 = 0
+    /// When the last `debugBatch` began (system uptime in seconds); nil before the first.
+    var lastDebugBatch: TimeInterval?
     /// A reset or halt the core requested during a run, acted on when the engine has stopped.
     var pendingReset = false
     /// Exceptions waiting to be taken (SysTick, PendSV), by exception number.

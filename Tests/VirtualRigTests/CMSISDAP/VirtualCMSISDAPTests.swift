@@ -161,6 +161,7 @@ import Testing
         let chip = host.probe.chip
         chip.flash.replace(with: [0x00, 0x40, 0x00, 0x20, 0x09, 0x00, 0x00, 0x00, 0xFE, 0xE7])  // b .
         chip.reset()
+        #expect(!chip.isServingProbe)                                               // no packet yet: the runner runs it
         #expect(host.send([0x10, 0x00, 0x80, 0, 0, 0, 0]) == [0x10, 0x7F])          // nRESET low
         #expect(chip.isHalted)
         #expect(host.send([0x10, 0x80, 0x80, 0, 0, 0, 0]) == [0x10, 0xFF])          // released: runs
