@@ -61,6 +61,18 @@ import Testing
         #expect(host.receive() == nil)
     }
 
+    @Test func aCommandLongerThanThePacketSizeIsStalled() throws {
+        let host = try CMSISDAPTestHost()
+        host.connect()
+        #expect(host.transfer([(R.writeDP | R.a8, 0), (R.writeAP, 0xA200_0012),
+                               (R.writeAP | R.a4, 0x2000_0000)]).response == 0x01)
+        let words = [UInt8](repeating: 0, count: 15 * 4)                           // 65 bytes with the header
+        #expect(!host.probe.bulkOut(endpoint: 0x01, data: [0x06, 0, 15, 0, 0x0D] + words))
+        #expect(host.probe.bulkOut(endpoint: 0x01, data: [0x06, 0, 14, 0, 0x0D] + words.dropFirst(4)))
+        #expect(host.receive() == [0x06, 14, 0, 0x01])
+        #expect(host.receive() == nil)
+    }
+
     @Test func lineResetLeavesTheDPWaitingForADPIDRRead() throws {
         let host = try CMSISDAPTestHost()
         host.connect()
