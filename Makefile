@@ -8,17 +8,32 @@ RIG := .build/debug/atelier-rig
 APT_PACKAGES := pkg-config python3 postgresql libusb-1.0-0-dev libumockdev-dev umockdev libunicorn-dev \
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi \
 	gcc-avr binutils-avr avr-libc gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-	dfu-util stlink-tools openocd avrdude qemu-system-arm ninja-build cmake time
+	dfu-util stlink-tools openocd avrdude qemu-system-arm ninja-build cmake time libxml2-utils python3-pip
 
-.PHONY: deps build test demo boards-table bench clean
+# The JUnit schema the rig tests validate `atelier test --junit` against: the Jenkins xunit plugin's junit-10.xsd,
+# taken at set-up time from the pytest source distribution (which ships it for its own JUnit tests), pinned by hash.
+JUNIT_XSD := .deps/junit-10.xsd
+JUNIT_XSD_SOURCE := pytest==8.3.4 --hash=sha256:965370d062bce11e73868e0335abac31b4d3de0e82f4007408d242b4f8610761
 
-deps:
+.PHONY: deps debian-packages build test demo boards-table bench clean
+
+deps: debian-packages $(JUNIT_XSD)
+
+debian-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:" $$missing; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+
+$(JUNIT_XSD): | debian-packages
+	@echo "fetching $@ from the $(firstword $(JUNIT_XSD_SOURCE)) source distribution"
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "$(JUNIT_XSD_SOURCE)" > "$$tmp/requirements.txt" && \
+	python3 -m pip download --quiet --no-deps --no-binary pytest --require-hashes -r "$$tmp/requirements.txt" \
+		-d "$$tmp" && \
+	mkdir -p $(@D) && tar -xzf "$$tmp"/pytest-*.tar.gz --wildcards -O '*/testing/example_scripts/junit-10.xsd' \
+		> "$$tmp/junit-10.xsd" && mv "$$tmp/junit-10.xsd" $@
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
@@ -86,4 +101,4 @@ bench: deps
 		for f in Benchmarks/results/*.md; do echo; cat $$f; done; } > BENCHMARKS.md
 
 clean:
-	rm -rf .build .atelier
+	rm -rf .build .atelier .deps

@@ -16,14 +16,18 @@ public struct SlotRunner: Sendable {
     public var timeout: Double
     public var lockDirectory: String
     public var wait: Double
+    /// Shared with the other slots of the run, so the rack is scanned once rather than once per slot.
+    public var inventory: ProbeInventory
 
-    public init(slot: RigSlot, board: Board, image: String, timeout: Double, lockDirectory: String, wait: Double) {
+    public init(slot: RigSlot, board: Board, image: String, timeout: Double, lockDirectory: String, wait: Double,
+                inventory: ProbeInventory = ProbeInventory()) {
         self.slot = slot
         self.board = board
         self.image = image
         self.timeout = timeout
         self.lockDirectory = lockDirectory
         self.wait = wait
+        self.inventory = inventory
     }
 
     /// A unit-test summary without failures is the pass; `ConsoleWatcher`'s built-in patterns catch the failures.
@@ -34,15 +38,21 @@ public struct SlotRunner: Sendable {
         let started = Date()
         var result = SlotResult(slot: slot.name, board: board.id, probe: slot.probe.description, status: .unreachable)
         let lease: SlotLease
+        var waited = false
         do {
-            lease = try SlotLease.acquire(slot: slot.name, directory: lockDirectory, wait: wait) { note($0) }
+            lease = try SlotLease.acquire(slot: slot.name, directory: lockDirectory, wait: wait) { text in
+                waited = true
+                note(text)
+            }
         } catch {
             result.reason = error.description
             return result
         }
         defer { lease.release() }
         do {
-            let probe = try ProbeSelector.select(slot.probe, from: try ProbeScan.run().probes, kinds: [.stlink])
+            // After a wait, the job that held the slot may have changed its probe: only a scan from now on will do.
+            let probes = try inventory.probes(scannedSince: waited ? Date() : started)
+            let probe = try ProbeSelector.select(slot.probe, from: probes, kinds: [.stlink])
             result.probe = probe.description
             let programmer = try ProgrammerRegistry.open(probe, for: board)
             guard let session = programmer.debug else {

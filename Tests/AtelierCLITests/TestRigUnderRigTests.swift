@@ -7,7 +7,6 @@ import FoundationXML
 /// `atelier test` on a virtual rack: four emulated ST-Links (two with the same serial, told apart by port path)
 /// run the unit-test template in parallel, under one `atelier-rig exec`.
 @Suite(.serialized) struct TestRigUnderRigTests {
-    static let hasCompiler = FileManager.default.isExecutableFile(atPath: "/usr/bin/arm-none-eabi-gcc")
     static let serial = "0123456789ABCDEF01234567"
     static let devices = [
         "stlink:bluepill:serial=\(serial)", "stlink:bluepill:serial=\(serial):port=1-4.2",
@@ -88,7 +87,7 @@ import FoundationXML
         }
     }
 
-    @Test(.enabled(if: hasCompiler)) func fourSlotsInParallelAndAFailingOneInJUnit() throws {
+    @Test func fourSlotsInParallelAndAFailingOneInJUnit() throws {
         let rack = try Rack()
         defer { try? FileManager.default.removeItem(at: rack.folder) }
         let check = try rack.underRig("\"$ATELIER\" rig check")
@@ -103,7 +102,9 @@ import FoundationXML
         #expect(result.stdout.contains("bp-3 [bluepill"), "\(result.stdout)")
         #expect(result.stdout.contains("test: 3 of 4 slots passed"), "\(result.stdout)")
 
-        let xml = try XMLDocument(contentsOf: rack.project.appendingPathComponent("junit.xml"))
+        let junit = rack.project.appendingPathComponent("junit.xml")
+        try Self.expectValidJUnit(junit.path)
+        let xml = try XMLDocument(contentsOf: junit)
         let root = try #require(xml.rootElement())
         #expect(root.name == "testsuites")
         #expect(root.attribute(forName: "tests")?.stringValue == "20")
@@ -129,7 +130,7 @@ import FoundationXML
         #expect(slots.compactMap { $0["status"] as? String } == ["passed", "passed", "failed", "passed"])
     }
 
-    @Test(.enabled(if: hasCompiler)) func twoJobsOnOneRigSerializeOnTheLeasesAndBothFinish() throws {
+    @Test func twoJobsOnOneRigSerializeOnTheLeasesAndBothFinish() throws {
         let rack = try Rack()
         defer { try? FileManager.default.removeItem(at: rack.folder) }
         let elf = rack.project.appendingPathComponent(".atelier/build/bluepill/debug/firmware.elf").path
@@ -150,7 +151,7 @@ import FoundationXML
         #expect(result.stderr.contains(" since "), "\(result.stderr)")
     }
 
-    @Test(.enabled(if: hasCompiler)) func aLeaseWhoseHolderWasKilledIsRecovered() throws {
+    @Test func aLeaseWhoseHolderWasKilledIsRecovered() throws {
         let rack = try Rack()
         defer { try? FileManager.default.removeItem(at: rack.folder) }
         let elf = rack.project.appendingPathComponent(".atelier/build/bluepill/debug/firmware.elf").path
@@ -175,7 +176,7 @@ import FoundationXML
         #expect(result.stdout.contains("exit 0"), "\(result.stdout)\(result.stderr)")
     }
 
-    @Test(.enabled(if: hasCompiler)) func rigCheckNamesMissingAmbiguousAndWrongChipSlots() throws {
+    @Test func rigCheckNamesMissingAmbiguousAndWrongChipSlots() throws {
         let rack = try Rack()
         defer { try? FileManager.default.removeItem(at: rack.folder) }
         let wrong = """
@@ -202,7 +203,33 @@ import FoundationXML
         #expect(test.exitCode == 3, "\(test.stdout)\(test.stderr)")
         #expect(test.stdout.contains("not-an-f4 [stm32f4-discovery"), "\(test.stdout)")
         #expect(test.stdout.contains("unreachable"), "\(test.stdout)")
-        let xml = try XMLDocument(contentsOf: rack.project.appendingPathComponent("j.xml"))
+        let junit = rack.project.appendingPathComponent("j.xml")
+        try Self.expectValidJUnit(junit.path)
+        let xml = try XMLDocument(contentsOf: junit)
         #expect(xml.rootElement()?.attribute(forName: "errors")?.stringValue == "1")
+    }
+
+    /// The schema CI servers read JUnit by: the Jenkins xunit plugin's junit-10.xsd, which `make deps` takes from
+    /// pytest's source distribution (pytest validates its own reports against it). A missing schema or xmllint fails.
+    static let junitSchema = CLIRunner.packageRoot.appendingPathComponent(".deps/junit-10.xsd").path
+
+    static func expectValidJUnit(_ path: String) throws {
+        try #require(FileManager.default.fileExists(atPath: junitSchema), "\(junitSchema) is missing: run make deps")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint"),
+                     "xmllint is missing: make deps installs libxml2-utils")
+        let check = try CLIRunner.run("/usr/bin/xmllint", ["--noout", "--schema", junitSchema, path])
+        #expect(check.exitCode == 0, "\(path) does not follow junit-10.xsd: \(check.stderr)")
+    }
+
+    @Test func theSchemaCheckRejectsATestsuiteWithoutCounts() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("bad.xml")
+        try #"<testsuites><testsuite name="s"><testcase name="c"/></testsuite></testsuites>"#
+            .write(to: path, atomically: true, encoding: .utf8)
+        try #require(FileManager.default.fileExists(atPath: Self.junitSchema), "\(Self.junitSchema) is missing")
+        let check = try CLIRunner.run("/usr/bin/xmllint", ["--noout", "--schema", Self.junitSchema, path.path])
+        #expect(check.exitCode != 0)
+        #expect(check.stderr.contains("'tests' is required"), "\(check.stderr)")
     }
 }

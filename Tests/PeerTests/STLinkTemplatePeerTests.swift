@@ -42,11 +42,12 @@ import Testing
     @Test func templateBlinkyRunsAfterStFlashAndAfterOpenOCD() throws {
         let output = try build("blinky", board: "bluepill")
         let bin = output.appendingPathComponent("firmware.bin").path
-        let flashed = try rig("stlink:bluepill", runFor: 1, ["st-flash", "--reset", "write", bin, "0x8000000"])
+        // The blinky's delay loop is real emulated work: a loaded machine needs a few seconds for one toggle.
+        let flashed = try rig("stlink:bluepill", runFor: 4, ["st-flash", "--reset", "write", bin, "0x8000000"])
         #expect(flashed.status == 0, "\(flashed.output)")
         #expect(flashed.stderr.contains("led user PC13 on\n") && flashed.stderr.contains("led user PC13 off\n"),
                 "\(flashed.output)")
-        let programmed = try rig("stlink:bluepill", runFor: 1,
+        let programmed = try rig("stlink:bluepill", runFor: 4,
                                  openOCD("stm32f1x", program: output.appendingPathComponent("firmware.elf")))
         #expect(programmed.status == 0, "\(programmed.output)")
         #expect(programmed.stderr.contains("led user PC13 on\n"), "\(programmed.output)")

@@ -29,6 +29,9 @@ public final class SemihostingHost {
     private let started = Date()
     /// SYS_WRITE0 strings are read in pieces up to this length, so a missing NUL cannot read forever.
     var maximumString = 4096
+    /// Addresses already found to hold `BKPT 0xAB`. A firmware calls semihosting from one or two places, and its
+    /// code does not change under it, so each call after the first saves reading the instruction again.
+    private var knownCalls: Set<UInt32> = []
 
     public init(debug: DebugAccess) {
         self.debug = debug
@@ -38,19 +41,28 @@ public final class SemihostingHost {
     public func poll() throws -> Event? {
         let status = try debug.debugStatus()
         guard status & CortexM.sHalt != 0 else { return nil }
-        let pc = try debug.readCoreRegister(.pc)
-        let instruction = try halfWord(at: pc & ~1)
-        guard instruction == Self.bkptSemihosting else {
-            let reason = instruction & 0xFF00 == 0xBE00
-                ? "BKPT #\(instruction & 0xFF)" : status & CortexM.sLockup != 0 ? "lockup (a fault in a fault handler)"
-                : "halt (instruction \(String(format: "0x%04X", instruction)))"
-            return .stopped(pc: pc, reason: reason)
+        // PC, r0 (the call) and r1 (its argument) in one transfer where the probe allows.
+        let registers = try debug.readCoreRegisters([.pc, .r0, .r1])
+        let pc = registers[0]
+        if status & CortexM.sLockup != 0 || !knownCalls.contains(pc) {
+            let instruction = try halfWord(at: pc & ~1)
+            guard instruction == Self.bkptSemihosting else {
+                let reason = instruction & 0xFF00 == 0xBE00
+                    ? "BKPT #\(instruction & 0xFF)"
+                    : status & CortexM.sLockup != 0 ? "lockup (a fault in a fault handler)"
+                    : "halt (instruction \(String(format: "0x%04X", instruction)))"
+                return .stopped(pc: pc, reason: reason)
+            }
+            knownCalls.insert(pc)
         }
-        let operation = try debug.readCoreRegister(.r0)
-        let argument = try debug.readCoreRegister(.r1)
+        let operation = registers[1]
+        let argument = registers[2]
         let (event, result) = try serve(operation, argument)
         if case .exit = event { return event }
-        try debug.writeCoreRegister(.r0, result)
+        // SYS_WRITEC and SYS_WRITE0 return nothing (r0 is "corrupted" on return): one USB round trip less per line.
+        if operation != Call.writeC.rawValue && operation != Call.write0.rawValue {
+            try debug.writeCoreRegister(.r0, result)
+        }
         try debug.writeCoreRegister(.pc, pc + 2)
         try debug.run(maskInterrupts: false)
         return event ?? .output([])

@@ -182,6 +182,19 @@ public struct WordCommand: STLinkRequest, Sendable {
     }
 }
 
+/// APIV2_READALLREGS: status at byte 0, then r0–r15, xPSR, MSP and PSP, a word each (stlink.md section 4, 0x3A).
+public struct ReadAllRegisters: STLinkRequest, Sendable {
+    public var name: String { "READALLREGS" }
+    public var replyLength: Int { 88 }
+    public func encode() -> [UInt8] { [STLinkCommand.debug.rawValue, STLinkDebugCommand.readAllRegisters.rawValue] }
+    /// Indexed by `CortexMRegister.rawValue` (r0 … psp).
+    public func decode(_ reply: [UInt8]) throws(STLinkError) -> [UInt32] {
+        try checkLength(reply, replyLength, name)
+        try checkStatus(reply, name)
+        return (0...Int(CortexMRegister.psp.rawValue)).map { LE.u32(reply, at: 4 + $0 * 4) }
+    }
+}
+
 /// READMEM_8/16/32BIT: address LE32 at byte 2, length LE16 at byte 6; raw data, no status.
 /// An 8-bit read of one byte answers 2 bytes (stlink.md section 4, sub 0x0C).
 public struct ReadMemory: STLinkRequest {

@@ -136,6 +136,17 @@ public final class STLinkProbe {
         try execute(WordCommand.readRegister(register.rawValue))
     }
 
+    /// Several core registers in one READALLREGS when they are among r0–PSP (one USB round trip, not one each).
+    public func readCoreRegisters(_ registers: [CortexMRegister]) throws(STLinkError) -> [UInt32] {
+        guard registers.count > 1, registers.allSatisfy({ $0.rawValue <= CortexMRegister.psp.rawValue }) else {
+            var values: [UInt32] = []
+            for register in registers { values.append(try readCoreRegister(register)) }
+            return values
+        }
+        let all = try execute(ReadAllRegisters())
+        return registers.map { all[Int($0.rawValue)] }
+    }
+
     public func writeCoreRegister(_ register: CortexMRegister, _ value: UInt32) throws(STLinkError) {
         try execute(StatusCommand.writeRegister(register.rawValue, value))
     }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Runs a chip on its own thread, as real silicon runs between probe transactions: slices of `slice` instructions
-/// while the core runs, a short sleep while it is halted. Probe models keep calling the chip from their threads;
-/// each call waits for the current slice (the chip's lock), so a slice bounds their latency.
+/// while the core runs; while it is halted the thread sleeps until the core resumes (no polling: a rack of halted
+/// boards would otherwise wake the rig thousands of times a second). Probe models keep calling the chip from their
+/// threads; each call waits for the current slice (the chip's lock), so a slice bounds their latency.
 ///
 /// ```swift
 /// let runner = ChipRunner(chip: chip)
@@ -41,13 +42,20 @@ public final class ChipRunner {
     public func stop() {
         condition.withLock {
             running = false
+            chip.wakeWaiters()
             while thread != nil { condition.wait() }
         }
     }
 
     private func loop() {
         while isRunning {
-            if chip.isHalted || chip.isServingProbe {
+            // Read before looking at the halt state, so a resume in between ends the wait at once.
+            let generation = chip.resumeGeneration
+            if chip.isHalted {
+                // The timeout only bounds how long a missed wake-up could cost; resumes signal at once.
+                chip.waitForResume(since: generation, timeout: 0.1)
+            } else if chip.isServingProbe {
+                // A probe is streaming and advances the core itself, packet by packet.
                 usleep(1_000)
             } else {
                 chip.run(instructions: slice)

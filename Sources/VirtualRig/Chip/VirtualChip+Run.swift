@@ -67,6 +67,31 @@ extension VirtualChip {
         }
     }
 
+    /// How many times the core has left halt so far; pass it to `waitForResume(since:timeout:)`.
+    public var resumeGeneration: Int { resumes.withLock { resumeCount } }
+
+    /// Blocks until the core has left halt since `generation` was read, `wakeWaiters()` was called, or `timeout`
+    /// passed (then false). Reading the generation before checking `isHalted` means a resume in between is never
+    /// missed.
+    @discardableResult
+    public func waitForResume(since generation: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        return resumes.withLock {
+            while resumeCount == generation {
+                if !resumes.wait(until: deadline) { return resumeCount != generation }
+            }
+            return true
+        }
+    }
+
+    /// Ends every `waitForResume` now (a runner being stopped).
+    public func wakeWaiters() {
+        resumes.withLock {
+            resumeCount &+= 1
+            resumes.broadcast()
+        }
+    }
+
     /// Halts the core (as DHCSR ← 0xA05F0003 would, without needing C_DEBUGEN).
     public func halt() {
         lock.withLock { if !halted { enterHalt(.debugRequest) } }

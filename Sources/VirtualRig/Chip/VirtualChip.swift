@@ -40,7 +40,13 @@ public final class VirtualChip {
     public var batchSlice = 2_000
 
     // Run state and the debug registers of ARMv7-M C1.6, which a system reset leaves alone.
-    var halted = false
+    var halted = false {
+        didSet { if oldValue && !halted { resumes.withLock { resumeCount &+= 1; resumes.broadcast() } } }
+    }
+    /// Signalled each time the core leaves halt, so a `ChipRunner` sleeps on it rather than polling a halted core.
+    /// Its own lock, taken inside the chip's lock and never the other way round.
+    let resumes = NSCondition()
+    var resumeCount = 0
     var currentHaltReason: HaltReason?
     var debugControl: UInt32 = 0
     var resetSticky = false

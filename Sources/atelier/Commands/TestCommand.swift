@@ -52,6 +52,7 @@ extension Atelier {
             var images: [String: String] = [:]
             var runners: [SlotRunner] = []
             let directory = SlotLease.lockDirectory()
+            let inventory = ProbeInventory()
             for slot in chosen {
                 let board = try catalog.board(slot.board)
                 let path: String
@@ -64,7 +65,7 @@ extension Atelier {
                     images[board.id] = path
                 }
                 runners.append(SlotRunner(slot: slot, board: board, image: path, timeout: timeout,
-                                          lockDirectory: directory, wait: wait))
+                                          lockDirectory: directory, wait: wait, inventory: inventory))
             }
             let started = Date()
             let results = Self.runInParallel(runners, retries: retries)

@@ -8,17 +8,24 @@ final class FakeTarget: DebugAccess {
     var registers: [CortexMRegister: UInt32] = [:]
     var dhcsr: UInt32 = 0x0001_0001
     var runs = 0
+    /// Every memory read and register write, to count the round trips a host costs.
+    var reads: [UInt32] = []
+    var registerWrites: [CortexMRegister] = []
 
     func place(_ bytes: [UInt8], at address: UInt32) {
         for (index, byte) in bytes.enumerated() { memory[address + UInt32(index)] = byte }
     }
 
     func readMemory(_ address: UInt32, count: Int) throws -> [UInt8] {
-        (0..<count).map { memory[address + UInt32($0)] ?? 0 }
+        reads.append(address)
+        return (0..<count).map { memory[address + UInt32($0)] ?? 0 }
     }
     func writeMemory(_ address: UInt32, _ bytes: [UInt8]) throws { place(bytes, at: address) }
     func readCoreRegister(_ register: CortexMRegister) throws -> UInt32 { registers[register] ?? 0 }
-    func writeCoreRegister(_ register: CortexMRegister, _ value: UInt32) throws { registers[register] = value }
+    func writeCoreRegister(_ register: CortexMRegister, _ value: UInt32) throws {
+        registerWrites.append(register)
+        registers[register] = value
+    }
     func debugStatus() throws -> UInt32 { dhcsr }
     func halt() throws { dhcsr |= CortexM.sHalt }
     func run(maskInterrupts: Bool) throws {
@@ -47,6 +54,29 @@ final class FakeTarget: DebugAccess {
         #expect(target.registers[.pc] == 0x0800_0104)
         #expect(target.runs == 1)
         #expect(try host.poll() == nil, "the core is running again")
+    }
+
+    @Test func aSecondCallFromTheSameBreakpointSkipsReadingTheInstructionAndWrite0LeavesR0() throws {
+        let target = FakeTarget()
+        target.place(Array("PASS: a\n".utf8) + [0], at: 0x2000_0200)
+        target.semihostingCall(0x04, 0x2000_0200)
+        let host = SemihostingHost(debug: target)
+        #expect(try host.poll() == .output(Array("PASS: a\n".utf8)))
+        #expect(target.reads == [0x0800_0100, 0x2000_0200], "the instruction, then the string")
+        #expect(target.registerWrites == [.pc], "SYS_WRITE0 returns nothing in r0")
+        target.reads = []
+        target.semihostingCall(0x04, 0x2000_0200)
+        #expect(try host.poll() == .output(Array("PASS: a\n".utf8)))
+        #expect(target.reads == [0x2000_0200], "a known BKPT 0xAB is not read again")
+        // The same address halted in a lockup is looked at again.
+        target.place([0x00, 0xBE], at: 0x0800_0102)
+        target.registers[.pc] = 0x0800_0102
+        target.dhcsr |= CortexM.sHalt | CortexM.sLockup
+        guard case .stopped(_, let reason) = try host.poll() else {
+            Issue.record("a lockup must stop the console")
+            return
+        }
+        #expect(reason == "BKPT #0")
     }
 
     @Test func sysWriteReturnsZeroBytesLeftAndWriteCOneCharacter() throws {

@@ -39,6 +39,16 @@ import Testing
         #expect(WriteMemoryHeader(width: 2, address: 0x2000_0002, count: 2).encode()[1] == 0x48)
     }
 
+    @Test func readAllRegistersGivesR0ToPSPAfterTheStatusWord() throws {
+        #expect(ReadAllRegisters().encode() == [0xF2, 0x3A])
+        let words: [UInt32] = (0..<21).map { 0x1000_0000 + $0 }
+        let registers = try ReadAllRegisters().decode([0x80, 0, 0, 0] + words.flatMap { LE.bytes($0) })
+        #expect(registers.count == 19)
+        #expect(registers[Int(CortexMRegister.pc.rawValue)] == 0x1000_000F)
+        #expect(registers[Int(CortexMRegister.psp.rawValue)] == 0x1000_0012)
+        #expect(throws: STLinkError.self) { try ReadAllRegisters().decode([0x80, 0, 0, 0]) }
+    }
+
     @Test func aOneByteReadIsAnsweredWithTwoBytes() throws {
         let request = ReadMemory(width: 1, address: 0x2000_0000, count: 1)
         #expect(request.replyLength == 2)

@@ -157,4 +157,38 @@ import Testing
         runner.stop()
         #expect(!runner.isRunning)
     }
+
+    @Test func aWaitForResumeEndsWhenAnotherThreadResumesTheCore() throws {
+        let chip = try CoreDebugTests.countingChip()
+        chip.halt()
+        let generation = chip.resumeGeneration
+        // VirtualChip guards itself with its lock; the closure only needs to reach it.
+        nonisolated(unsafe) let target = chip
+        let resumer = Thread { target.resume() }
+        resumer.start()
+        #expect(chip.waitForResume(since: generation, timeout: 60))
+        #expect(!chip.isHalted)
+        // Nothing resumed it since: the next wait runs into its timeout.
+        chip.halt()
+        #expect(!chip.waitForResume(since: chip.resumeGeneration, timeout: 0.01))
+    }
+
+    @Test func aHaltedCoreRunsAgainOnTheRunnerWhenResumed() throws {
+        let chip = try CoreDebugTests.countingChip()
+        chip.halt()
+        let runner = ChipRunner(chip: chip)
+        runner.start()
+        defer { runner.stop() }
+        // Halted, the runner sleeps; register reads of a halted core run nothing.
+        let before = try chip.readCoreRegister(0)
+        #expect(try chip.readCoreRegister(0) == before)
+        var after = before
+        for _ in 0..<500 where after == before {
+            chip.resume()
+            usleep(2_000)
+            chip.halt()
+            after = try chip.readCoreRegister(0)
+        }
+        #expect(after > before)
+    }
 }
