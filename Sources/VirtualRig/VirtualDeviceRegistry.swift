@@ -13,6 +13,7 @@ public enum VirtualDeviceRegistry {
         STLinkVariant.v21.rawValue: { try makeSTLink($0, variant: .v21) },
         "usbasp": makeUSBasp,
         "picoboot": makePICOBOOT,
+        "cmsis-dap": makeCMSISDAP,
     ]
 
     public static var kinds: [String] { factories.keys.sorted() }
@@ -85,6 +86,36 @@ public enum VirtualDeviceRegistry {
                                                    reason: error.description)
         }
         let model = VirtualSTLink(variant: variant, chip: made.chip, serial: context.serial)
+        model.persist = made.persist
+        return model
+    }
+
+    /// A CMSIS-DAP v2 probe with the board's chip behind it. `write-protect` faults protect flash sectors (the
+    /// controller then refuses to erase or program them); a read-back bit flip is a DFU-model fault.
+    static func makeCMSISDAP(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
+        let kind = context.spec.kind
+        if let key = context.spec.options.keys.sorted().first {
+            throw VirtualRigError.badDeviceSpec("\(kind):\(context.board.id)", reason: "unknown setting '\(key)'")
+        }
+        let chip = context.board.chip
+        guard chip.core.architecture == .arm, let flash = chip.flash else {
+            throw VirtualRigError.unsupportedBoard(
+                kind: kind, board: context.board.id,
+                reason: "a CMSIS-DAP probe here debugs ARM Cortex-M chips with flash; chip '\(chip.id)' is "
+                    + chip.core.rawValue)
+        }
+        if let flip = context.spec.faults.first(where: { if case .bitflipReadback = $0 { true } else { false } }) {
+            throw VirtualRigError.badFault(flip.description, reason: "a \(kind) probe cannot inject it")
+        }
+        let faults = try ModelFaults(context.spec.faults, region: flash, device: "\(kind):\(context.board.id)")
+        let made: (chip: VirtualChip, persist: (() throws -> Void)?)
+        do {
+            made = try VirtualChip.make(for: context)
+        } catch let error as ChipError {
+            throw VirtualRigError.unsupportedBoard(kind: kind, board: context.board.id, reason: error.description)
+        }
+        if !faults.protectedSectors.isEmpty { made.chip.protectFlashSectors(faults.protectedSectors) }
+        let model = VirtualCMSISDAP(chip: made.chip, serial: context.serial)
         model.persist = made.persist
         return model
     }

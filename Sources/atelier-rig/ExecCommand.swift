@@ -9,7 +9,7 @@ extension AtelierRig {
             abstract: "Create the devices, run COMMAND against them, and exit with its status.",
             discussion: """
                 Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's. \
-                Behind a probe (stlink, stlink-v21) sits the board's chip, running its firmware from power-on: \
+                Behind a probe (stlink, stlink-v21, cmsis-dap) sits the board's chip, running its firmware from power-on: \
                 what it prints (semihosting, UART) and its LED and pin changes go to stderr or the --console file.
 
                 Examples:
@@ -31,7 +31,8 @@ extension AtelierRig {
                                    a write-protected sector (index, or an address in it).
                                    DfuSe, as AN2662/AN3156 say: its erase answers OK and
                                    changes nothing, a write fails errTARGET. Plain DFU: a
-                                   download that reaches it fails errWRITE.
+                                   download that reaches it fails errWRITE. cmsis-dap:
+                                   the flash controller refuses to erase or program it.
                 N counts data bytes of class/vendor requests and bulk transfers, not
                 enumeration: 16384, 16K or 0x4000. Example:
                   atelier-rig exec --device dfuse:stm32f4-discovery --fault unplug-after=16K \\

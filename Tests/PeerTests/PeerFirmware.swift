@@ -77,14 +77,14 @@ enum PeerFirmware {
         }
         """
 
-    /// Compiles `source` (C, or assembler with `fileExtension` "s") for `cpu` linked at the STM32 flash base;
-    /// writes NAME.elf and NAME.bin into `folder`.
+    /// Compiles `source` (C, or assembler with `fileExtension` "s") for `cpu` linked at `flash` (the STM32 flash
+    /// base unless told); writes NAME.elf and NAME.bin into `folder`.
     @discardableResult
     static func build(_ source: String, name: String, cpu: String = "cortex-m3", fileExtension: String = "c",
-                      in folder: URL) throws -> URL {
+                      flash: UInt32 = 0x0800_0000, in folder: URL) throws -> URL {
         try RigProcess.requireTool("arm-none-eabi-gcc", package: "gcc-arm-none-eabi")
         let script = """
-            MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 1024K
+            MEMORY { FLASH (rx) : ORIGIN = 0x\(String(flash, radix: 16)), LENGTH = 1024K
                      RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }
             SECTIONS { .text : { KEEP(*(.vectors)) KEEP(*(.text*)) *(.rodata*) } > FLASH }
             """
@@ -99,11 +99,12 @@ enum PeerFirmware {
         return elf
     }
 
-    /// Links the bytes of `bin` at the flash base into NAME.elf, as OpenOCD's `program` wants an image with
-    /// load addresses (program headers).
+    /// Links the bytes of `bin` at `flash` (the STM32 flash base unless told) into NAME.elf, as OpenOCD's
+    /// `program` wants an image with load addresses (program headers).
     @discardableResult
-    static func elf(wrapping bin: URL, name: String, in folder: URL) throws -> URL {
-        try build(".section .vectors,\"ax\"\n.incbin \"\(bin.path)\"\n", name: name, fileExtension: "s", in: folder)
+    static func elf(wrapping bin: URL, name: String, flash: UInt32 = 0x0800_0000, in folder: URL) throws -> URL {
+        try build(".section .vectors,\"ax\"\n.incbin \"\(bin.path)\"\n", name: name, fileExtension: "s",
+                  flash: flash, in: folder)
     }
 
     private static func run(_ tool: String, _ arguments: [String]) throws {

@@ -68,5 +68,11 @@ struct FlashBusyTimer {
         until = clock.microseconds + clock.scaled(milliseconds: milliseconds)
     }
 
+    /// Starts an operation that waits for the one in progress: it ends `milliseconds` after the later of now and
+    /// the current end (a bus that stalls while the controller is busy).
+    mutating func queue(milliseconds: Double, clock: ChipClock) {
+        until = max(until, clock.microseconds) + clock.scaled(milliseconds: milliseconds)
+    }
+
     mutating func clear() { until = 0 }
 }

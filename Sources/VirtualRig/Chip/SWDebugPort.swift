@@ -1,7 +1,8 @@
 /// An ADIv5 SW-DP (DPv1, as on STM32F1/F4 and nRF52; ADIv5 B2.2) in front of one AHB-AP.
 ///
 /// CTRL/STAT's power-up acknowledges follow their requests at once; STICKYERR is set by a faulting AP transfer
-/// and makes every later AP access answer FAULT until ABORT.STKERRCLR clears it. AP reads are posted (RDBUFF).
+/// and makes every later AP access, and RDBUFF, answer FAULT until ABORT.STKERRCLR clears it. AP reads are
+/// posted (RDBUFF).
 public final class SWDebugPort: DebugPort {
     enum Control {
         static let stickyOverrun: UInt32 = 1 << 1, stickyCompare: UInt32 = 1 << 4, stickyError: UInt32 = 1 << 5
@@ -46,11 +47,10 @@ public final class SWDebugPort: DebugPort {
         case 0x4:
             guard !needsIDRead else { return (.fault, 0) }
             return (.ok, readBankedRegister())
-        case 0x8:
-            // RESEND: the last AP read result again.
-            return (needsIDRead ? .fault : .ok, readBuffer)
         default:
-            return (needsIDRead ? .fault : .ok, readBuffer)
+            // RESEND (0x8) and RDBUFF (0xC): the last AP read result. A sticky error makes them answer FAULT
+            // (ADIv5 B4.2.4), which is how a posted AP read that failed reaches the probe.
+            return (needsIDRead || control & Control.stickyError != 0 ? .fault : .ok, readBuffer)
         }
     }
 

@@ -152,6 +152,7 @@ extension VirtualChip {
             return flashController?.busWrite(address: address, width: width, value: value) ?? true
         }
         guard isModelMemory(address) else { return false }
+        if isSecondaryFlash(address) { return programSecondaryFlash(address, width: width, value: value) }
         let end = address &+ UInt32(width)
         // ROM and the ID words ignore writes, as system memory does.
         guard isRAM(address..<end) else { return true }
@@ -161,6 +162,22 @@ extension VirtualChip {
     }
 
     func isModelMemory(_ address: UInt32) -> Bool { modelRanges.contains { $0.contains(address) } }
+
+    /// A flash-kind region other than the main array (nRF52 UICR).
+    func isSecondaryFlash(_ address: UInt32) -> Bool {
+        chip.memory.contains { region in
+            region.kind == .flash && region != flash.region && region.contains(UInt64(address))
+        }
+    }
+
+    /// A write into UICR goes through the NVMC as main flash does; without an NVMC the region is read-only.
+    func programSecondaryFlash(_ address: UInt32, width: Int, value: UInt32) -> Bool {
+        guard let nvmc = flashController as? NRF52FlashController else { return true }
+        guard width == 4, address & 3 == 0, let bytes = core.readMemory(address, count: 4) else { return false }
+        let old = bytes.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        if let new = nvmc.programmedWord(old: old, value: value) { core.writeMemory(address, Self.littleEndian(new)) }
+        return true
+    }
 
     func isRAM(_ range: Range<UInt32>) -> Bool {
         chip.memory.contains { region in

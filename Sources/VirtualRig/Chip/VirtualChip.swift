@@ -224,13 +224,21 @@ public final class VirtualChip {
         (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) }
     }
 
-    /// The FICR words OpenOCD's nrf5 driver reads (nRF52840 PS 4.4): code page size and count, the variant,
-    /// package, RAM and flash sizes, and the HWID in CONFIGID.
+    /// The FICR words (nRF52840 PS 4.4) that OpenOCD's nrf5 driver and firmware read: code page size and count,
+    /// the HWID in CONFIGID, DEVICEID, the device address, the variant, package, RAM and flash sizes.
     private func nordicFICR() -> [(UInt32, [UInt8])] {
         let page = UInt32(flash.region.sectors.first?.size ?? 4096)
         let ramKiB = UInt32(truncatingIfNeeded: (chip.ram?.size ?? 0) / 1024)
+        // DEVICEID and the BLE device address: fixed per chip id (as the unique ID of STM32s), so a saved state
+        // and a fresh run agree; the address is a random static one (the two top bits set).
+        var seed: UInt32 = 0x811C_9DC5
+        for byte in chip.id.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
+        let deviceID = (seed, seed &* 0x9E37_79B9 ^ 0x5A5A_A5A5)
         let values: [(UInt32, UInt32)] = [
             (0x1000_0010, page), (0x1000_0014, UInt32(flash.size) / page), (0x1000_005C, 0xFFFF_0150),
+            (0x1000_0060, deviceID.0), (0x1000_0064, deviceID.1),
+            (0x1000_00A0, 0xFFFF_FFFF), (0x1000_00A4, deviceID.0 ^ 0x1357_9BDF),
+            (0x1000_00A8, 0xFFFF_0000 | (deviceID.1 & 0xFFFF) | 0xC000),
             (0x1000_0104, 0x4141_4430), (0x1000_0108, 0x2004), (0x1000_010C, ramKiB),
             (0x1000_0110, UInt32(flash.size / 1024)),
         ]
@@ -262,8 +270,10 @@ public final class VirtualChip {
         core.protectedWrite = { [unowned self] address, width, value in
             applyFlashFixups()
             guard flash.contains(address) else {
-                // A store into ROM: keep the ROM's bytes once the engine has stopped writing.
-                if let old = core.readMemory(address, count: width) { flashFixups.append((address, old)) }
+                // A store into UICR programs it through the NVMC; one into ROM changes nothing. Either way the
+                // bytes decided here are put back once the engine has stopped writing.
+                if isSecondaryFlash(address) { _ = programSecondaryFlash(address, width: width, value: value) }
+                if let kept = core.readMemory(address, count: width) { flashFixups.append((address, kept)) }
                 return
             }
             _ = flashController?.busWrite(address: address, width: width, value: value)

@@ -19,8 +19,8 @@ public final class VirtualSTLink: USBDeviceModel, ChipHostingDevice {
     public let serial: String
     /// Saves the chip's flash; the registry sets it when the rig has `--state`.
     public var persist: (() throws -> Void)?
-    /// Runs the core between probe commands once the rig has powered the board.
-    let runner: ChipRunner
+    /// The board behind the probe, and the thread that runs its core.
+    let target: ProbeTarget
 
     var mode = STLinkMode.dfu
     /// The status of the last memory access, for GETLASTRWSTATUS(2).
@@ -51,7 +51,7 @@ public final class VirtualSTLink: USBDeviceModel, ChipHostingDevice {
         self.variant = variant
         self.chip = chip
         self.serial = serial
-        runner = ChipRunner(chip: chip)
+        target = ProbeTarget(chip: chip)
     }
 
     // MARK: USB identity
@@ -133,31 +133,14 @@ public final class VirtualSTLink: USBDeviceModel, ChipHostingDevice {
 
     // MARK: Power
 
-    /// The board is powered: the firmware in flash starts, unless the part is blank. A blank STM32 fetches its
-    /// reset vector from erased flash and locks up; the rig holds such a core halted instead of reporting a
-    /// fault nobody caused.
-    public func powerOn() {
-        if chip.flash.value(at: chip.flash.start + 4, width: 4) == 0xFFFF_FFFF { chip.halt() }
-        runner.start()
-    }
+    public func powerOn() { target.powerOn() }
 
-    /// The host program has gone: a running core loses its debugger, so semihosting calls go to the rig
-    /// (`VirtualChip.detachDebugger`); a core halted by the debugger stays halted, as on hardware.
-    public func hostDisconnected() {
-        switch chip.haltReason {
-        case nil, .some(.semihosting):
-            // A core waiting on BKPT 0xAB runs again and meets it with debug off: the rig's host answers.
-            chip.detachDebugger()
-        default:
-            break
-        }
-    }
+    public func hostDisconnected() { target.debuggerDetached() }
 
-    /// Whether the core has stopped for good without a debugger to resume it (exit, fault, halted).
-    public var hasStopped: Bool { chip.isHalted }
+    public var hasStopped: Bool { target.hasStopped }
 
     public func shutdown() throws {
-        runner.stop()
+        target.powerOff()
         try persist?()
     }
 }

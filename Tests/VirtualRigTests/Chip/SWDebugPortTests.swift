@@ -84,6 +84,7 @@ import Testing
         #expect(port.apRead(0xC).ack == .ok)               // posted: the error shows afterwards
         #expect(port.dpRead(0x4).value & 0x20 != 0)        // STICKYERR
         #expect(port.apRead(0x4).ack == .fault)
+        #expect(port.dpRead(0xC).ack == .fault)            // RDBUFF reports it too, as a probe's check read needs
         #expect(port.dpWrite(0x0, 0x4) == .ok)             // ABORT.STKERRCLR
         #expect(port.dpRead(0x4).value & 0x20 == 0)
         #expect(port.apRead(0x4).ack == .ok)

@@ -20,6 +20,6 @@ import Testing
         let events = lock.withLock { seen }
         #expect(events.contains(.console("up\n")), "\(events)")
         #expect(events.contains(.exit(reason: 0x20026)), "\(events)")
-        #expect(!host.stlink.runner.isRunning)
+        #expect(!host.stlink.target.runner.isRunning)
     }
 }
