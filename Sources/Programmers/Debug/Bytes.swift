@@ -14,3 +14,11 @@ enum LE {
 
 /// `0x08000000`: how messages write a 32-bit address or register value.
 func hexWord(_ value: UInt32) -> String { "0x" + String(format: "%08X", value) }
+
+/// For `Thread.sleep`, which takes seconds.
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

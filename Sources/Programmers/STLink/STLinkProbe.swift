@@ -149,10 +149,3 @@ public final class STLinkProbe {
         try execute(StatusCommand.driveNRST(.high))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
