@@ -13,29 +13,15 @@ import argparse
 import os
 import random
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
+
+# The same measurement as the ST-Link benchmark: the tool under /usr/bin/time inside `atelier-rig exec`.
+from stlink_bench import run_tool
 
 CASES = [
     ("nrf52840dk", "cmsis-dap:nrf52840dk", "target/nrf52.cfg", 0x00000000, 256 << 10),
 ]
-
-
-def measure(rig, state, device, command):
-    """Runs `command` under the rig and /usr/bin/time; returns (wall s, cpu s, peak RSS KiB), or None when it
-    failed twice."""
-    for _ in range(2):
-        with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
-            full = [rig, "exec", "--time-scale", "1", "--state", state, "--console", os.devnull, "--device",
-                    device, "--", "/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.name] + command
-            result = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            if result.returncode == 0:
-                wall, user, system, rss = timing.read().split()[-4:]
-                return float(wall), float(user) + float(system), int(rss)
-            print(f"failed ({result.returncode}): {' '.join(command)}\n{result.stdout[-2000:]}", file=sys.stderr)
-    return None
 
 
 def tools(atelier, board, config, base, image):
@@ -44,22 +30,6 @@ def tools(atelier, board, config, base, image):
         "openocd": ["openocd", "-f", "interface/cmsis-dap.cfg", "-f", config, "-c",
                     f"program {image} {hex(base)} verify reset exit"],
     }
-
-
-def run_tool(rig, work, device, command, runs):
-    """Medians of (first flash on a blank chip, the same image again)."""
-    first, again = [], []
-    for _ in range(runs):
-        state = tempfile.mkdtemp(dir=work)
-        first.append(measure(rig, state, device, command))
-        again.append(measure(rig, state, device, command))
-        shutil.rmtree(state)
-
-    def median(samples):
-        good = [sample for sample in samples if sample]
-        return tuple(statistics.median(values) for values in zip(*good)) if good else None
-
-    return median(first), median(again)
 
 
 def main():
