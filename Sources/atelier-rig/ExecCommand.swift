@@ -9,8 +9,9 @@ extension AtelierRig {
             abstract: "Create the devices, run COMMAND against them, and exit with its status.",
             discussion: """
                 Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's. \
-                Behind a probe (stlink, stlink-v21, cmsis-dap) sits the board's chip, running its firmware from power-on: \
-                what it prints (semihosting, UART) and its LED and pin changes go to stderr or the --console file.
+                Behind a probe (stlink, stlink-v21, cmsis-dap) sits the board's chip, running its firmware from \
+                power-on: what it prints (semihosting, UART) and its LED and pin changes go to stderr or the \
+                --console file.
 
                 Examples:
                   atelier-rig exec --device dfuse:stm32f4-discovery --time-scale 0 -- dfu-util -l

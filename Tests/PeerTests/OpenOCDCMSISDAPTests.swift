@@ -71,10 +71,26 @@ import Testing
         #expect(try file("back.bin") == firmware)
         // A word of the FICR and one of the image, through mdw.
         let words = try rig("nrf52840dk", state: "nrf",
-                            openOCD("nrf52", ["init", "halt", "mdw 0x10000100", "mdw 0x4", "exit"]))
-        #expect(words.stderr.contains("0x10000100: 00052840"), "\(words.output)")
+                            openOCD("nrf52", ["init", "reset halt", "mdw 0x10000100", "mdw 0x4", "exit"]))
+        #expect(words.output.contains("0x10000100: 00052840"), "\(words.output)")
         let second = firmware.dropFirst(4).prefix(4).reversed().map { String(format: "%02x", $0) }.joined()
-        #expect(words.stderr.contains("0x00000004: \(second)"), "\(words.output)")
+        #expect(words.output.contains("0x00000004: \(second)"), "\(words.output)")
+    }
+
+    /// OpenOCD's nrf5 driver writes a UICR word through the NVMC and mass-erases flash and UICR together.
+    @Test func uicrWordAndMassEraseOnTheNRF52840() throws {
+        let firmware = RigProcess.firmware(count: 8_192, seed: 840)
+        try firmware.write(to: folder.appendingPathComponent("small.bin"))
+        let result = try rig("nrf52840dk", state: "uicr", openOCD("nrf52", [
+            "init", "reset halt", "program small.bin 0x0 verify", "flash fillw 0x10001080 0x12345678 1",
+            "mdw 0x10001080 2", "nrf5 mass_erase", "mdw 0x10001080", "mdw 0x0 2", "exit",
+        ]))
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("** Verified OK **"), "\(result.output)")
+        #expect(result.output.contains("0x10001080: 12345678 ffffffff"), "\(result.output)")
+        #expect(result.output.contains("0x10001080: ffffffff"), "\(result.output)")
+        #expect(result.output.contains("0x00000000: ffffffff ffffffff"), "\(result.output)")
+        #expect(try savedFlash("uicr", board: "nrf52840dk").allSatisfy { $0 == 0xFF })
     }
 
     @Test func programVerifyResetOnTheSTM32F4Discovery() throws {

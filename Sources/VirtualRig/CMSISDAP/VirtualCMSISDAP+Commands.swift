@@ -33,10 +33,10 @@ extension VirtualCMSISDAP {
         case .transfer:
             // Without DAP_Connect(SWD) the firmware runs its dummy transfer: nothing done, no ACK.
             guard port == .swd else { return [id, 0, 0] }
-            return [id] + engine.transfer(body)
+            return [id] + chip.debugBatch { engine.transfer(body) }
         case .transferBlock:
             guard port == .swd else { return [id, 0, 0, 0] }
-            return [id] + engine.transferBlock(body)
+            return [id] + chip.debugBatch { engine.transferBlock(body) }
         case .transferAbort:
             return []
         case .writeABORT:

@@ -77,7 +77,9 @@ public final class VirtualCMSISDAP: USBDeviceModel, ChipHostingDevice {
     // MARK: Bulk framing
 
     public func bulkOut(endpoint: UInt8, data: [UInt8]) -> Bool {
-        guard endpoint == Self.commandEndpoint else { return false }
+        // A command longer than the packet size cannot be one command: the firmware's buffer holds one packet.
+        // Stalling makes a host that ignores DAP_Info(packet size) fail here as it would on a probe.
+        guard endpoint == Self.commandEndpoint, data.count <= Self.packetSize else { return false }
         guard let command = data.first else { return true }
         // DAP_TransferAbort has no response: it stops a transfer in progress, and every command here has finished
         // by the time the next OUT arrives.

@@ -47,7 +47,7 @@ public final class ChipRunner {
 
     private func loop() {
         while isRunning {
-            if chip.isHalted {
+            if chip.isHalted || chip.isServingProbe {
                 usleep(1_000)
             } else {
                 chip.run(instructions: slice)

@@ -47,6 +47,9 @@ final class DeviceMap {
     private var entries: [Entry] = []
     /// The entry the last access hit: firmware polls one register at a time, so this saves the search.
     private var lastHit: Int?
+    /// The word the last fallback access hit: firmware that feeds an unmodelled watchdog in a loop (OpenOCD's nRF5
+    /// loader while it waits for data) would otherwise search every entry on each store.
+    private var lastFallbackWord: UInt32?
     /// Address windows mapped as MMIO in the core; addresses in them that no device claims act as a `RegisterFile`.
     private(set) var windows: [Range<UInt32>] = []
     private let fallback = RegisterFile()
@@ -55,6 +58,7 @@ final class DeviceMap {
         entries.removeAll { $0.range == range }
         entries.append(Entry(range: range, device: device))
         lastHit = nil
+        lastFallbackWord = nil
     }
 
     func addWindow(_ range: Range<UInt32>) { windows.append(range) }
@@ -65,11 +69,14 @@ final class DeviceMap {
         if let index = lastHit, entries[index].range.contains(address) {
             return (entries[index].device, address - entries[index].range.lowerBound)
         }
+        if address & ~3 == lastFallbackWord { return (fallback, address) }
         if let index = entries.lastIndex(where: { $0.range.contains(address) }) {
             lastHit = index
             return (entries[index].device, address - entries[index].range.lowerBound)
         }
-        return isMapped(address) ? (fallback, address) : nil
+        guard isMapped(address) else { return nil }
+        lastFallbackWord = address & ~3
+        return (fallback, address)
     }
 
     /// A read of `width` bytes (1, 2 or 4); nil when nothing answers or the device faults.

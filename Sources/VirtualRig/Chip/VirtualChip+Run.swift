@@ -297,8 +297,34 @@ extension VirtualChip {
     }
 
     /// While the core runs, a probe's access first lets it run a slice: time passes between probe transactions.
+    /// Whether a probe sent a batch of debug accesses in the last two milliseconds. A probe in the middle of a
+    /// stream of packets drives the core itself (a slice per batch); a `ChipRunner` slice in between would only
+    /// make every packet wait for it.
+    public var isServingProbe: Bool {
+        lock.withLock {
+            guard let last = lastDebugBatch else { return false }
+            return ProcessInfo.processInfo.systemUptime - last < 0.002
+        }
+    }
+
     func advanceIfRunning() {
-        if !halted { runSlice(debugSlice) }
+        if !halted, !inDebugBatch { runSlice(debugSlice) }
+    }
+
+    /// Runs `body`, a batch of debug accesses a probe makes in one go (a CMSIS-DAP packet of AP transfers), with a
+    /// running core advanced once before it, by `batchSlice` instructions, rather than by `debugSlice` before each
+    /// access: on hardware the whole packet takes the bus for microseconds, not a slice of instructions per word.
+    /// The slice is small because a probe streams hundreds of packets a second, and a loader that polls a
+    /// peripheral in its wait loop costs far more to emulate than to run.
+    public func debugBatch<T>(_ body: () throws -> T) rethrows -> T {
+        try lock.withLock {
+            if !halted, !inDebugBatch { runSlice(batchSlice) }
+            lastDebugBatch = ProcessInfo.processInfo.systemUptime
+            let outer = inDebugBatch
+            inDebugBatch = true
+            defer { inDebugBatch = outer }
+            return try body()
+        }
     }
 
     func flushDirtyCode() {

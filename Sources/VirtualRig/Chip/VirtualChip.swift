@@ -36,6 +36,8 @@ public final class VirtualChip {
     public var semihosting: SemihostingPolicy = .whenDebugDisabled
     /// Instructions a running core executes before each debug access is served.
     public var debugSlice = 20_000
+    /// Instructions a running core executes before each batch of debug accesses (`debugBatch`).
+    public var batchSlice = 2_000
 
     // Run state and the debug registers of ARMv7-M C1.6, which a system reset leaves alone.
     var halted = false
@@ -48,6 +50,10 @@ public final class VirtualChip {
     var dcrdr: UInt32 = 0
     /// Set while the core itself (not a probe) is accessing a peripheral.
     var coreAccess = false
+    /// Set inside `debugBatch`: the core has been advanced for the batch, so its accesses do not advance it again.
+    var inDebugBatch = false
+    /// When the last `debugBatch` began (system uptime in seconds); nil before the first.
+    var lastDebugBatch: TimeInterval?
     /// A reset or halt the core requested during a run, acted on when the engine has stopped.
     var pendingReset = false
     /// Exceptions waiting to be taken (SysTick, PendSV), by exception number.

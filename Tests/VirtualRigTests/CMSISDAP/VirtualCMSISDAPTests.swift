@@ -61,6 +61,18 @@ import Testing
         #expect(host.receive() == nil)
     }
 
+    @Test func aCommandLongerThanThePacketSizeIsStalled() throws {
+        let host = try CMSISDAPTestHost()
+        host.connect()
+        #expect(host.transfer([(R.writeDP | R.a8, 0), (R.writeAP, 0xA200_0012),
+                               (R.writeAP | R.a4, 0x2000_0000)]).response == 0x01)
+        let words = [UInt8](repeating: 0, count: 15 * 4)                           // 65 bytes with the header
+        #expect(!host.probe.bulkOut(endpoint: 0x01, data: [0x06, 0, 15, 0, 0x0D] + words))
+        #expect(host.probe.bulkOut(endpoint: 0x01, data: [0x06, 0, 14, 0, 0x0D] + words.dropFirst(4)))
+        #expect(host.receive() == [0x06, 14, 0, 0x01])
+        #expect(host.receive() == nil)
+    }
+
     @Test func lineResetLeavesTheDPWaitingForADPIDRRead() throws {
         let host = try CMSISDAPTestHost()
         host.connect()
@@ -161,6 +173,7 @@ import Testing
         let chip = host.probe.chip
         chip.flash.replace(with: [0x00, 0x40, 0x00, 0x20, 0x09, 0x00, 0x00, 0x00, 0xFE, 0xE7])  // b .
         chip.reset()
+        #expect(!chip.isServingProbe)                                               // no packet yet: the runner runs it
         #expect(host.send([0x10, 0x00, 0x80, 0, 0, 0, 0]) == [0x10, 0x7F])          // nRESET low
         #expect(chip.isHalted)
         #expect(host.send([0x10, 0x80, 0x80, 0, 0, 0, 0]) == [0x10, 0xFF])          // released: runs
@@ -169,6 +182,45 @@ import Testing
         #expect(host.send([0x0A]) == [0x0A, 0x00, 0x01])
         #expect(!chip.isHalted)
         #expect(try chip.readCoreRegister(15) & ~1 == 0x08)
+    }
+
+    @Test func delayIsChargedToItsResponseAtTimeScaleOne() throws {
+        let board = try ChipTestSupport.board("nrf52840dk")
+        let probe = VirtualCMSISDAP(chip: try VirtualChip(board: board, clock: VirtualClock(timeScale: 1)),
+                                    serial: "D")
+        _ = probe.bulkOut(endpoint: 0x01, data: [0x09, 0xE8, 0x03])                 // DAP_Delay 1000 us
+        _ = probe.bulkOut(endpoint: 0x01, data: [0x00, 0xFE])
+        #expect(probe.bulkIn(endpoint: 0x81, capacity: 64) == .data([0x09, 0x00]))
+        #expect(probe.takeReplyDelay() == 1_000)
+        #expect(probe.bulkIn(endpoint: 0x81, capacity: 64) == .data([0x00, 1, 4]))
+        #expect(probe.takeReplyDelay() == 0)
+    }
+
+    @Test func aTransferCutShortInThePacketIsAProtocolError() throws {
+        let host = try CMSISDAPTestHost()
+        host.connect()
+        // Two requests announced, the write's data missing: the DPIDR read is done, then the error bit.
+        #expect(host.send([0x05, 0, 2, R.readDP, R.writeDP | R.a8, 0x00]) == [0x05, 1, 0x08, 0x77, 0x14, 0xA0, 0x2B])
+        #expect(host.send([0x06, 0, 3, 0, R.writeAP | R.aC, 1, 0, 0, 0]) == [0x06, 1, 0, 0x08])
+    }
+
+    @Test func writeProtectFaultKeepsThePageFromEraseAndProgram() throws {
+        let board = try ChipTestSupport.board("nrf52840dk")
+        let context = VirtualDeviceContext(
+            board: board, spec: DeviceSpec(kind: "cmsis-dap", board: board.id, faults: [.writeProtect(.index(1))]),
+            serial: "WP", stateName: "WP", clock: VirtualClock(timeScale: 0), store: nil)
+        let model = try #require(try VirtualDeviceRegistry.factories["cmsis-dap"]?(context) as? VirtualCMSISDAP)
+        let chip = model.chip
+        chip.halt()
+        chip.flash.replace(with: [UInt8](repeating: 0, count: 0x2000))
+        try chip.write32(0x4001_E504, 2)
+        try chip.write32(0x4001_E508, 0x1000)                                       // page 1: protected
+        try chip.write32(0x4001_E508, 0x0000)
+        #expect(try chip.read32(0x1000) == 0)
+        #expect(try chip.read32(0x0000) == 0xFFFF_FFFF)
+        var outside = context
+        outside.spec.faults = [.writeProtect(.index(256))]
+        #expect(throws: VirtualRigError.self) { try VirtualDeviceRegistry.factories["cmsis-dap"]?(outside) }
     }
 
     @Test func registryBuildsTheProbeWithItsChipAndRefusesOtherBoards() throws {
