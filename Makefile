@@ -91,6 +91,8 @@ bench: deps
 		--out Benchmarks/results/flash-dfuse.md
 	python3 Benchmarks/stlink_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
 		--out Benchmarks/results/flash-stlink.md
+	python3 Benchmarks/cmsisdap_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
+		--out Benchmarks/results/flash-cmsis-dap.md
 	python3 Benchmarks/usbasp_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig --runs 3 \
 		--out Benchmarks/results/flash-usbasp.md
 	python3 Benchmarks/testrig_bench.py --atelier .build/release/atelier --rig .build/release/atelier-rig \

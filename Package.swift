@@ -38,7 +38,7 @@ let package = Package(
         ),
         .target(name: "Flash", dependencies: ["BoardCatalog", "FirmwareImage"]),
         // The loaders' assembly sources sit beside their bytes; a test re-assembles them.
-        .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"], exclude: ["STLink/Loaders"]),
+        .target(name: "Programmers", dependencies: ["USB", "BoardCatalog", "Flash"], exclude: ["FlashTargets/Loaders"]),
         // Batch provisioning: per-unit identity and the ledger. The device side stays behind FlashTarget.
         .target(
             name: "Provisioning",

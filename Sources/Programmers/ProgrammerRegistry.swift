@@ -8,7 +8,7 @@ public final class OpenedProgrammer {
     public let target: FlashTarget
     /// Starts the freshly written firmware (a reset, or leaving the bootloader).
     public let start: () throws -> Void
-    /// The debug port behind the programmer, when it has one (ST-Link): for resetting halted, and the console.
+    /// The debug port behind the programmer, when it has one (ST-Link, CMSIS-DAP): for resetting, and the console.
     public let debug: DebugSession?
     /// Facts about the device worth showing next to the summary (an AVR's fuses), one per line.
     public let details: [String]
@@ -29,10 +29,10 @@ public final class OpenedProgrammer {
 /// Opens the right driver for a detected probe: the one list of what atelier can drive.
 public enum ProgrammerRegistry {
     /// The probe kinds that can flash today.
-    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .stlink, .usbasp, .picoboot]
+    public static let flashableKinds: Set<ProbeKind> = [.dfuse, .dfu, .stlink, .cmsisDAP, .usbasp, .picoboot]
 
     /// Opens `probe` to flash `board`, after checking that the device is that board's chip (unless `force`).
-    /// `connectUnderReset` holds NRST while an ST-Link connects; other probes ignore it.
+    /// `connectUnderReset` holds NRST while a debug probe connects; other probes ignore it.
     public static func open(_ probe: DetectedProbe, for board: Board, force: Bool = false,
                             connectUnderReset: Bool = false) throws -> OpenedProgrammer {
         switch probe.kind {
@@ -40,8 +40,8 @@ public enum ProgrammerRegistry {
             return try openDfuSe(probe, board: board, force: force)
         case .dfu:
             return try openDFU(probe, board: board, force: force)
-        case .stlink:
-            return try openSTLink(probe, board: board, force: force, underReset: connectUnderReset)
+        case .stlink, .cmsisDAP:
+            return try openDebugProgrammer(probe, board: board, force: force, underReset: connectUnderReset)
         case .usbasp:
             return try openUSBasp(probe, board: board, force: force)
         case .picoboot:

@@ -54,7 +54,7 @@ public struct RigCheck: Sendable {
             let opened = try ProgrammerRegistry.open(probe, for: board)
             try? opened.debug?.close()
             return Finding(slot: slot.name, status: .ok, detail: "\(probe) answers as \(board.chip.id)")
-        } catch let error as STLinkError {
+        } catch let error as DebugError {
             if case .wrongChip = error {
                 return Finding(slot: slot.name, status: .wrongChip, detail: error.description)
             }

@@ -52,7 +52,7 @@ public struct SlotRunner: Sendable {
         do {
             // After a wait, the job that held the slot may have changed its probe: only a scan from now on will do.
             let probes = try inventory.probes(scannedSince: waited ? Date() : started)
-            let probe = try ProbeSelector.select(slot.probe, from: probes, kinds: [.stlink])
+            let probe = try ProbeSelector.select(slot.probe, from: probes, kinds: ProgrammerRegistry.debugKinds)
             result.probe = probe.description
             let programmer = try ProgrammerRegistry.open(probe, for: board)
             guard let session = programmer.debug else {
@@ -61,9 +61,9 @@ public struct SlotRunner: Sendable {
             let firmware = try FirmwareImage.load(image, base: nil)
             let plan = try FlashPlanner(memory: board.memory).plan(firmware.ranges)
             let report = try FlashExecutor(target: programmer.target).run(plan, source: firmware)
-            try (programmer.target as? STM32FlashTarget)?.finish()
+            try (programmer.target as? DebugFlashTarget)?.finish()
             note("flashed: \(report.sectorsTouched) sectors, \(report.sectorsSkipped) unchanged")
-            try session.stlink.reset(halt: false)
+            try session.debug.reset(halt: false)
             let runStarted = Date()
             var watcher = try ConsoleWatcher(expect: Self.passed, fail: nil)
             var output: [UInt8] = []

@@ -28,6 +28,10 @@ enum ErrorReporter {
             return dfu(error)
         case let error as STLinkError:
             return stlink(error)
+        case let error as CMSISDAPError:
+            return cmsisDAP(error)
+        case let error as DebugError:
+            return debug(error)
         case let error as ProgrammerError:
             return Report(message: error.description, hint: nil, exitCode: .badInput)
         case let error as USBaspError:
@@ -136,11 +140,40 @@ extension ErrorReporter {
         switch error {
         case .usb(let usb):
             Report(message: usb.message, hint: usb.hint, exitCode: .environment)
+        case .invalidRequest:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .memoryFault:
+            Report(message: error.description, hint: nil, exitCode: .refused)
+        case .shortReply, .status, .wrongMode, .firmwareTooOld, .noTarget, .targetUnpowered:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        }
+    }
+
+    /// The shared Cortex-M layer, whatever the probe: the wrong chip or a request that does not fit is bad input
+    /// (2); the flash controller or a routine saying no is 1; a core that does not halt is the environment (3).
+    static func debug(_ error: DebugError) -> Report {
+        switch error {
         case .wrongChip, .invalidRequest, .unsupportedFlashController:
             Report(message: error.description, hint: nil, exitCode: .badInput)
-        case .memoryFault, .loaderFailed, .flashError:
+        case .loaderFailed, .flashError:
             Report(message: error.description, hint: nil, exitCode: .refused)
-        case .shortReply, .status, .wrongMode, .firmwareTooOld, .noTarget, .targetUnpowered, .haltTimeout:
+        case .haltTimeout:
+            Report(message: error.description, hint: nil, exitCode: .environment)
+        }
+    }
+
+    /// A bus fault at an address is the target saying no (1); a bad argument is input (2); USB, wiring, a probe
+    /// that answers wrongly or a v1 (HID) firmware are the environment (3: device unreachable).
+    static func cmsisDAP(_ error: CMSISDAPError) -> Report {
+        switch error {
+        case .usb(let usb):
+            Report(message: usb.message, hint: usb.hint, exitCode: .environment)
+        case .invalidRequest:
+            Report(message: error.description, hint: nil, exitCode: .badInput)
+        case .memoryFault:
+            Report(message: error.description, hint: nil, exitCode: .refused)
+        case .hidUnsupported, .noInterface, .commandFailed, .malformedResponse, .transferFailed, .noTarget,
+             .powerUpFailed:
             Report(message: error.description, hint: nil, exitCode: .environment)
         }
     }

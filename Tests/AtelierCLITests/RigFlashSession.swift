@@ -20,10 +20,10 @@ struct RigFlashSession {
         self.board = board
     }
 
-    func underRig(_ command: [String], faults: [String] = []) throws -> CLIRunner.Result {
+    func underRig(_ command: [String], faults: [String] = [], timeout: TimeInterval = 120) throws -> CLIRunner.Result {
         var arguments = ["exec", "--time-scale", "0", "--state", state.path, "--device", device]
         for fault in faults { arguments += ["--fault", fault] }
-        return try CLIRunner.run(rig, arguments + ["--"] + command)
+        return try CLIRunner.run(rig, arguments + ["--"] + command, timeout: timeout)
     }
 
     func flash(_ image: URL, base: String = "0x08000000", _ extra: [String] = [], faults: [String] = [])

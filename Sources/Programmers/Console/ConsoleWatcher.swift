@@ -31,7 +31,7 @@ public struct ConsoleWatcher {
         do {
             return try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
         } catch {
-            throw STLinkError.invalidRequest("'\(pattern)' is not a regular expression: \(error.localizedDescription)")
+            throw DebugError.invalidRequest("'\(pattern)' is not a regular expression: \(error.localizedDescription)")
         }
     }
 

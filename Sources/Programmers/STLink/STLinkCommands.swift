@@ -31,18 +31,6 @@ public struct STLinkVersion: Sendable, Equatable, CustomStringConvertible {
     var maxByteTransfer: Int { major >= 3 && jtag >= 6 ? 512 : 64 }
 }
 
-/// Little-endian helpers for command blocks and replies.
-enum LE {
-    static func bytes(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
-    static func bytes16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
-    static func u32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << ($1 * 8) }
-    }
-    static func u16(_ bytes: [UInt8], at offset: Int) -> UInt16 {
-        UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
-    }
-}
-
 func checkLength(_ reply: [UInt8], _ length: Int, _ name: String) throws(STLinkError) {
     guard reply.count >= length else { throw .shortReply(command: name, expected: length, got: reply.count) }
 }
@@ -229,4 +217,3 @@ public struct WriteMemoryHeader {
     }
 }
 
-func hexWord(_ value: UInt32) -> String { "0x" + String(format: "%08X", value) }

@@ -3,7 +3,7 @@ import Foundation
 import USB
 
 /// Why an ST-Link operation failed: what was asked, the value that caused it, and what to do.
-public enum STLinkError: Error, CustomStringConvertible, Equatable {
+public enum STLinkError: DebugProbeError, CustomStringConvertible, Equatable {
     /// The USB exchange itself failed (unplugged, timeout, stall).
     case usb(USBError)
     /// A reply was shorter than the command's fixed reply length.
@@ -20,18 +20,8 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
     case targetUnpowered(volts: Double)
     /// A memory access failed on the target's bus.
     case memoryFault(address: UInt32, count: Int, status: UInt8)
-    /// The core did not halt (or did not reach its breakpoint) in time.
-    case haltTimeout(operation: String, dhcsr: UInt32)
-    /// The core locked up or faulted while running a routine atelier loaded.
-    case loaderFailed(operation: String, address: UInt32, detail: String)
-    /// The chip on the wire is not the board's chip.
-    case wrongChip(board: String, expected: String, found: String)
-    /// The flash controller reported an error; `errors` names the status register's error bits.
-    case flashError(operation: String, address: UInt32, status: UInt32, errors: [String])
     /// An argument atelier cannot use: unaligned, too long.
     case invalidRequest(String)
-    /// The board's chip has a flash controller this driver does not know.
-    case unsupportedFlashController(String)
 
     public var description: String {
         switch self {
@@ -61,23 +51,14 @@ public enum STLinkError: Error, CustomStringConvertible, Equatable {
             let name = STLinkStatus(rawValue: status)?.description ?? hex(UInt64(status), width: 2)
             return "access to \(count) bytes at \(hex(UInt64(address))) failed on the target bus (\(name)): the "
                 + "address may not be mapped on this chip, or the chip is read-protected"
-        case .haltTimeout(let operation, let dhcsr):
-            return "\(operation): the core did not halt (DHCSR \(hex(UInt64(dhcsr)))); try connect-under-reset or "
-                + "power-cycle the board"
-        case .loaderFailed(let operation, let address, let detail):
-            return "\(operation) at \(hex(UInt64(address))) failed: \(detail)"
-        case .wrongChip(let board, let expected, let found):
-            return "the chip on the wire is not \(board): expected \(expected), found \(found). Pick the right "
-                + "--board, or pass --force if you are sure"
-        case .flashError(let operation, let address, let status, let errors):
-            let bits = errors.isEmpty ? "no error bit" : errors.joined(separator: ", ")
-            return "\(operation) at \(hex(UInt64(address))) failed: the flash controller's status register reads "
-                + "\(hex(UInt64(status))) (\(bits)); the sector may be write-protected (check the option bytes)"
         case .invalidRequest(let text):
             return text
-        case .unsupportedFlashController(let name):
-            return "atelier cannot program a '\(name)' flash controller over ST-Link yet (it can: stm32f1, stm32f4)"
         }
+    }
+
+    public var isMemoryFault: Bool {
+        if case .memoryFault = self { return true }
+        return false
     }
 
     private static func swdFailure(_ code: UInt8) -> Bool {

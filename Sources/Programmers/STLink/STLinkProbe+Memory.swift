@@ -1,5 +1,6 @@
-/// Target memory through the probe's READMEM/WRITEMEM commands, split to the probe's limits.
-extension STLinkProbe {
+/// Target memory through the probe's READMEM/WRITEMEM commands, split to the probe's limits: what the shared
+/// Cortex-M layer needs from an ST-Link.
+extension STLinkProbe: DebugProbe {
     /// 32-bit transfers stay within one 4 KiB block: the AHB-AP's address auto-increment wraps there on
     /// Cortex-M3/M4 and the probe does not split for us (OpenOCD splits the same way, stlink.md section 4).
     static let autoIncrementBlock = 4096
@@ -18,7 +19,7 @@ extension STLinkProbe {
 
     /// `checked: false` skips asking for each transfer's bus status: one USB round trip less, for RAM atelier
     /// already wrote and read successfully (its routines' parameters), where a fault would show in the results.
-    func readMemory(_ address: UInt32, count: Int, checked: Bool) throws(STLinkError) -> [UInt8] {
+    public func readMemory(_ address: UInt32, count: Int, checked: Bool) throws(STLinkError) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
         for piece in pieces(address, count) {
@@ -27,7 +28,7 @@ extension STLinkProbe {
         return bytes
     }
 
-    func writeMemory(_ address: UInt32, _ bytes: [UInt8], checked: Bool) throws(STLinkError) {
+    public func writeMemory(_ address: UInt32, _ bytes: [UInt8], checked: Bool) throws(STLinkError) {
         var offset = 0
         for piece in pieces(address, bytes.count) {
             let header = WriteMemoryHeader(width: piece.width, address: piece.address, count: piece.count)

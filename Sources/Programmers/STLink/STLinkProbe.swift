@@ -1,7 +1,8 @@
 import Foundation
 
-/// An ST-Link V2/V2-1/V3 driving one Cortex-M target over SWD: mode switching, connect, debug and core registers,
-/// halt/run/step and reset. Memory access is in `STLinkProbe+Memory.swift`.
+/// An ST-Link V2/V2-1/V3 driving one Cortex-M target over SWD: mode switching, connect, debug registers and NRST.
+/// Memory access is in `STLinkProbe+Memory.swift`; run control, reset and everything above them come from the
+/// shared Cortex-M layer (`DebugProbe`), with READREG/WRITEREG as the probe's shortcut for core registers.
 ///
 /// Not thread-safe: one probe, one caller, as the wire protocol is strictly command/reply.
 public final class STLinkProbe {
@@ -10,7 +11,7 @@ public final class STLinkProbe {
     /// How long to wait between polls and retries; injectable so unit tests need not sleep.
     public var sleep: (Duration) -> Void = { duration in Thread.sleep(forTimeInterval: duration.seconds) }
     /// The DP IDCODE read at connect, once connected.
-    public private(set) var idcode: UInt32?
+    public private(set) var dpIDCode: UInt32?
 
     /// Reads the firmware version (GET_VERSION, plus GET_VERSION_EX on V3, stlink.md section 8a step 2).
     public init(transport: STLinkTransport) throws(STLinkError) {
@@ -70,18 +71,18 @@ public final class STLinkProbe {
     /// With `underReset`, NRST is held low while SWD is entered and the core halted, then released, so firmware
     /// that disables the SWD pins or sleeps at once can still be reached.
     @discardableResult
-    public func connect(underReset: Bool = false, frequencyKHz: UInt32 = 1800) throws(STLinkError) -> UInt32 {
+    public func connect(underReset: Bool = false, frequencyKHz: UInt32 = 1800) throws -> UInt32 {
         try leaveCurrentMode()
-        if let volts = try targetVoltage(), volts < 1.5 { throw .targetUnpowered(volts: volts) }
+        if let volts = try targetVoltage(), volts < 1.5 { throw STLinkError.targetUnpowered(volts: volts) }
         try setFrequency(kHz: frequencyKHz)
         if underReset { try execute(StatusCommand.driveNRST(.low)) }
         try execute(StatusCommand.enterSWD)
         let mode = try currentMode()
-        guard mode == .debug else { throw .wrongMode(mode, wanted: .debug) }
+        guard mode == .debug else { throw STLinkError.wrongMode(mode, wanted: .debug) }
         if version.needsInitAP { try execute(StatusCommand.initAP(0)) }
         let idcode = try execute(WordCommand.readIDCodes)
-        guard idcode != 0, idcode != 0xFFFF_FFFF else { throw .noTarget(idcode: idcode) }
-        self.idcode = idcode
+        guard idcode != 0, idcode != 0xFFFF_FFFF else { throw STLinkError.noTarget(idcode: idcode) }
+        dpIDCode = idcode
         if underReset {
             try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey | CortexM.cHalt | CortexM.cDebugEn)
             try writeDebugRegister(CortexM.demcr, CortexM.trcEna | CortexM.vcCoreReset)
@@ -104,8 +105,8 @@ public final class STLinkProbe {
     }
 
     /// Leaves debug mode with the core running (DHCSR cleared, then EXIT, as stlink-org does).
-    public func disconnect() throws(STLinkError) {
-        try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey)
+    public func disconnect() throws {
+        try releaseCore()
         try execute(NoReplyCommand.debugExit)
     }
 
@@ -131,7 +132,8 @@ public final class STLinkProbe {
     /// SWD_AP_FAULT, SWD_AP_ERROR, SWD_AP_STICKY_ERROR: what a bus error on the access looks like.
     static let apFaults: Set<UInt8> = [0x11, 0x12, 0x19]
 
-    /// A core register through READREG (DCRSR numbering); the core must be halted.
+    /// A core register through READREG (DCRSR numbering), the probe's shortcut for the shared layer's DCRSR/DCRDR
+    /// exchange; the core must be halted.
     public func readCoreRegister(_ register: CortexMRegister) throws(STLinkError) -> UInt32 {
         try execute(WordCommand.readRegister(register.rawValue))
     }
@@ -151,73 +153,10 @@ public final class STLinkProbe {
         try execute(StatusCommand.writeRegister(register.rawValue, value))
     }
 
-    // MARK: Run control (stlink.md section 4b)
-
-    public func halt() throws(STLinkError) {
-        try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey | CortexM.cHalt | CortexM.cDebugEn)
-        try waitForHalt(timeout: .milliseconds(500), operation: "halt")
-    }
-
-    /// Resumes the core; with `maskInterrupts` no interrupt runs (for routines atelier loads into RAM).
-    public func run(maskInterrupts: Bool = false) throws(STLinkError) {
-        let mask = maskInterrupts ? CortexM.cMaskInts : 0
-        try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey | CortexM.cDebugEn | mask)
-    }
-
-    /// One instruction with interrupts masked: the three DHCSR writes both peers use.
-    public func step() throws(STLinkError) {
-        let base = CortexM.debugKey | CortexM.cDebugEn
-        try writeDebugRegister(CortexM.dhcsr, base | CortexM.cHalt | CortexM.cMaskInts)
-        try writeDebugRegister(CortexM.dhcsr, base | CortexM.cStep | CortexM.cMaskInts)
-        try writeDebugRegister(CortexM.dhcsr, base | CortexM.cHalt)
-    }
-
-    public func isHalted() throws(STLinkError) -> Bool {
-        try readDebugRegister(CortexM.dhcsr) & CortexM.sHalt != 0
-    }
-
-    /// Polls DHCSR until S_HALT; throws `haltTimeout` with the last DHCSR value.
-    @discardableResult
-    public func waitForHalt(timeout: Duration, operation: String, maximumPause: Duration = .milliseconds(10))
-        throws(STLinkError) -> UInt32
-    {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        var pause = Duration.microseconds(100)
-        while true {
-            let dhcsr = try readDebugRegister(CortexM.dhcsr)
-            if dhcsr & CortexM.sHalt != 0 { return dhcsr }
-            if clock.now >= deadline { throw .haltTimeout(operation: operation, dhcsr: dhcsr) }
-            sleep(pause)
-            pause = min(pause * 2, maximumPause)
-        }
-    }
-
-    /// A system reset through AIRCR.SYSRESETREQ; with `halt`, the core stops on its reset vector (VC_CORERESET).
-    public func reset(halt: Bool) throws(STLinkError) {
-        try writeDebugRegister(CortexM.dhcsr, CortexM.debugKey | CortexM.cDebugEn | (halt ? CortexM.cHalt : 0))
-        try writeDebugRegister(CortexM.demcr, CortexM.trcEna | (halt ? CortexM.vcCoreReset : 0))
-        try writeDebugRegister(CortexM.aircr, CortexM.sysResetRequest)
-        sleep(.milliseconds(2))
-        if halt {
-            try waitForHalt(timeout: .milliseconds(500), operation: "reset and halt")
-            try writeDebugRegister(CortexM.demcr, CortexM.trcEna)
-        }
-        // Reading DHCSR clears the sticky S_RESET_ST, so the next reset is seen afresh.
-        _ = try readDebugRegister(CortexM.dhcsr)
-    }
-
     /// A hardware reset: NRST pulsed by the probe. Only works when NRST is wired.
     public func resetNRST() throws(STLinkError) {
         try execute(StatusCommand.driveNRST(.low))
         sleep(.milliseconds(1))
         try execute(StatusCommand.driveNRST(.high))
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -37,7 +37,7 @@ extension Atelier {
                 }
                 chosenSector = sectors[sector]
             }
-            let chosen = try probe.choose(kinds: [.stlink])
+            let chosen = try probe.choose(kinds: ProgrammerRegistry.debugKinds)
             let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force,
                                                      connectUnderReset: connect.underReset)
             if let chosenSector {
@@ -48,7 +48,7 @@ extension Atelier {
                 try programmer.target.massErase()
                 print("erased all \(flash.size / 1024) KiB of \(board.id)'s flash via \(chosen)")
             }
-            try (programmer.target as? STM32FlashTarget)?.finish()
+            try (programmer.target as? DebugFlashTarget)?.finish()
             try programmer.debug?.close()
         }
     }

@@ -32,7 +32,7 @@ extension Atelier {
 
         func run() throws {
             let count = Int(ByteSize.parse(length) ?? 0)
-            let chosen = try probe.choose(kinds: [.stlink])
+            let chosen = try probe.choose(kinds: ProgrammerRegistry.debugKinds)
             let session = try ProgrammerRegistry.openDebug(chosen, underReset: connect.underReset)
             let bytes = try session.debug.readMemory(UInt32(address.value), count: count)
             if let output {

@@ -15,15 +15,15 @@ extension Atelier {
         @Flag(help: "Pulse the NRST pin instead of a software reset (needs NRST wired).") var nrst = false
 
         func run() throws {
-            let chosen = try probe.choose(kinds: [.stlink])
+            let chosen = try probe.choose(kinds: ProgrammerRegistry.debugKinds)
             let session = try ProgrammerRegistry.openDebug(chosen, underReset: connect.underReset)
             if nrst {
-                try session.stlink.resetNRST()
+                try session.resetNRST()
             } else {
-                try session.stlink.reset(halt: halt)
+                try session.debug.reset(halt: halt)
             }
             if halt {
-                let pc = try session.stlink.readCoreRegister(.pc)
+                let pc = try session.debug.readCoreRegister(.pc)
                 print("reset \(chosen); core halted at PC \(hex(UInt64(pc)))")
             } else {
                 try session.close()

@@ -10,19 +10,19 @@ extension Atelier.Run {
         let (board, path) = try target()
         let firmware = try FlashImage(path: path, base: nil)
         let plan = try FlashPlanner(memory: board.memory).plan(firmware.source.ranges)
-        let chosen = try probe.choose(kinds: [.stlink])
+        let chosen = try probe.choose(kinds: ProgrammerRegistry.debugKinds)
         let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force,
                                                      connectUnderReset: connect.underReset)
         guard let session = programmer.debug else {
             throw CommandFailure(message: "\(chosen) has no debug port to read a console through",
-                                 hint: "use an ST-Link", exitCode: .environment)
+                                 hint: "use an ST-Link or a CMSIS-DAP probe", exitCode: .environment)
         }
         let report = try FlashExecutor(target: programmer.target, events: FlashProgress(json: false).handle)
             .run(plan, source: firmware.source)
-        try (programmer.target as? STM32FlashTarget)?.finish()
+        try (programmer.target as? DebugFlashTarget)?.finish()
         note("flashed \(path): \(report.sectorsTouched) sectors, \(report.sectorsSkipped) unchanged, "
              + "\(report.bytesWritten) bytes written")
-        try session.stlink.reset(halt: false)
+        try session.debug.reset(halt: false)
         let kind = console ?? board.console.kind.rawValue
         let served = ConsoleSession(session: session, board: board, console: kind, timeout: timeout)
         switch try served.watch(&watcher, output: show) {

@@ -165,6 +165,6 @@ final class FakeTarget: DebugAccess {
         let expecting = try ConsoleWatcher(expect: "never", fail: nil)
         #expect(expecting.exited(success: true, reason: "")
                 == .failed("the firmware exited before printing what --expect asks for"))
-        #expect(throws: STLinkError.self) { try ConsoleWatcher(expect: "(", fail: nil) }
+        #expect(throws: DebugError.self) { try ConsoleWatcher(expect: "(", fail: nil) }
     }
 }

@@ -74,7 +74,7 @@ import Testing
         #expect(STLinkError.memoryFault(address: 0x6000_0000, count: 4, status: 0x19).description
                 == "access to 4 bytes at 0x60000000 failed on the target bus (SWD_AP_STICKY_ERROR): the address may "
                 + "not be mapped on this chip, or the chip is read-protected")
-        let error = STLinkError.flashError(operation: "erase of sector 3", address: 0x0800_0C00, status: 0x34,
+        let error = DebugError.flashError(operation: "erase of sector 3", address: 0x0800_0C00, status: 0x34,
                                            errors: STM32FlashController(name: "stm32f1")?.errorNames(0x34) ?? [])
         #expect(error.description == "erase of sector 3 at 0x08000C00 failed: the flash controller's status register "
                 + "reads 0x00000034 (PGERR, WRPRTERR); the sector may be write-protected (check the option bytes)")

@@ -72,12 +72,12 @@ import Testing
         let target = try STM32FlashTarget(probe: probe, board: try bluepill())
         let parameters = target.layout.writeParameters
         device.onRun = { device in self.finish(device, at: parameters, remaining: 6, status: 0x10, crc: 0) }
-        let failure = STLinkError.flashError(operation: "programming", address: 0x0800_07FA, status: 0x10,
+        let failure = DebugError.flashError(operation: "programming", address: 0x0800_07FA, status: 0x10,
                                              errors: ["WRPRTERR"])
         #expect(throws: failure) {
             try target.program(address: 0x0800_0400, bytes: [UInt8](repeating: 0, count: 1024))
         }
-        #expect(throws: STLinkError.self) { try target.program(address: 0x0800_0401, bytes: [1, 2]) }
+        #expect(throws: DebugError.self) { try target.program(address: 0x0800_0401, bytes: [1, 2]) }
     }
 
     @Test func pageEraseWritesPERThenTheAddressThenSTRT() throws {
@@ -119,13 +119,13 @@ import Testing
 
     @Test func anotherChipIsRefusedUnlessForced() throws {
         let (_, probe) = try connected(deviceID: 0x1007_6413)
-        #expect(throws: STLinkError.wrongChip(board: "bluepill's stm32f103x8",
+        #expect(throws: DebugError.wrongChip(board: "bluepill's stm32f103x8",
                                               expected: "DEV_ID 0x410, 64 KiB flash, DP IDCODE 0x1BA01477",
                                               found: "DEV_ID 0x413, DP IDCODE 0x1BA01477")) {
             try STM32FlashTarget(probe: probe, board: try bluepill())
         }
         _ = try STM32FlashTarget(probe: probe, board: try bluepill(), force: true)
         let (_, bigger) = try connected(flashKiB: 128)
-        #expect(throws: STLinkError.self) { try STM32FlashTarget(probe: bigger, board: try bluepill()) }
+        #expect(throws: DebugError.self) { try STM32FlashTarget(probe: bigger, board: try bluepill()) }
     }
 }

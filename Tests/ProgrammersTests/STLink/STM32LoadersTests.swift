@@ -10,7 +10,7 @@ import Testing
     static let assembler = "/usr/bin/arm-none-eabi-as"
     static let loaders = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/Programmers/STLink/Loaders")
+        .appendingPathComponent("Sources/Programmers/FlashTargets/Loaders")
 
     static func assemble(_ name: String) throws -> [UInt8] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-loader-\(UUID())")

@@ -1,4 +1,4 @@
-/// The register-level steps of `STM32FlashTarget`: unlocking, waiting on BSY, running a loaded routine.
+/// The register-level steps of `STM32FlashTarget`: unlocking, waiting on BSY.
 extension STM32FlashTarget {
     /// Waits out a previous operation, clears stale flags, and unlocks the controller once. `quick` skips the
     /// wait and the clearing once unlocked: every erase and program waits for BSY and fails on error flags itself,
@@ -12,7 +12,7 @@ extension STM32FlashTarget {
             for key in STM32FlashController.keys { try probe.write32(controller.keyRegister, key) }
             let control = try probe.read32(controller.controlRegister)
             guard control & controller.lockBit == 0 else {
-                throw STLinkError.loaderFailed(operation: "unlocking the flash controller",
+                throw DebugError.loaderFailed(operation: "unlocking the flash controller",
                                                address: controller.controlRegister,
                                                detail: "FLASH_CR still reads \(hexWord(control)) with LOCK set; "
                                                    + "reset the board (a wrong key locks it until reset) and retry")
@@ -25,7 +25,7 @@ extension STM32FlashTarget {
         let status = try waitWhileBusy(operation, at: address, timeout: timeout)
         try probe.write32(controller.controlRegister, 0)
         if status & controller.errorBits != 0 {
-            throw STLinkError.flashError(operation: operation, address: address, status: status,
+            throw DebugError.flashError(operation: operation, address: address, status: status,
                                          errors: controller.errorNames(status))
         }
     }
@@ -39,37 +39,12 @@ extension STM32FlashTarget {
             let status = try probe.read32(controller.statusRegister)
             if status & controller.busyBit == 0 { return status }
             if clock.now >= deadline {
-                throw STLinkError.loaderFailed(operation: operation, address: address,
+                throw DebugError.loaderFailed(operation: operation, address: address,
                                                detail: "the flash controller stayed busy (FLASH_SR \(hexWord(status)))"
                                                    + "; power-cycle the board and retry")
             }
             probe.sleep(pause)
             pause = min(pause * 2, .milliseconds(2))
-        }
-    }
-
-    /// Runs a routine with interrupts masked until its BKPT, and checks it stopped there. The routine finds its
-    /// parameters by itself, so only PC is set.
-    func runRoutine(_ entry: UInt32, length: Int, operation: String, at address: UInt32, bytes: Int,
-                    checkPC: Bool = true) throws {
-        try probe.writeCoreRegister(.pc, entry)
-        try probe.run(maskInterrupts: true)
-        let timeout = runAllowance + .microseconds(Int64(bytes) * 100)
-        let dhcsr: UInt32
-        do {
-            dhcsr = try probe.waitForHalt(timeout: timeout, operation: operation, maximumPause: .milliseconds(1))
-        } catch {
-            try? probe.halt()
-            throw STLinkError.loaderFailed(operation: operation, address: address,
-                                           detail: "the routine atelier ran in RAM did not finish in time; "
-                                               + "power-cycle the board and retry")
-        }
-        let pc = checkPC ? try probe.readCoreRegister(.pc) : entry
-        guard dhcsr & CortexM.sLockup == 0, pc >= entry, pc < entry + UInt32(length) else {
-            throw STLinkError.loaderFailed(operation: operation, address: address,
-                                           detail: "the routine stopped at \(hexWord(pc)) instead of its breakpoint "
-                                               + "(DHCSR \(hexWord(dhcsr))); is the board's RAM at "
-                                               + "\(hexWord(layout.crcTable))?")
         }
     }
 }

@@ -1,15 +1,16 @@
 import BoardCatalog
 import Flash
 
-/// STM32F1/F4 flash through an ST-Link: erase by the flash controller's registers, program and checksum by
-/// routines atelier writes to SRAM and runs on the halted core, so a sector costs a handful of USB round trips,
-/// not one per half-word. The flash core decides what to erase, write and compare; this only carries it out.
+/// STM32F1/F4 flash through any debug probe (ST-Link, CMSIS-DAP): erase by the flash controller's registers,
+/// program and checksum by routines atelier writes to SRAM and runs on the halted core, so a sector costs a handful
+/// of USB round trips, not one per half-word. The flash core decides what to erase, write and compare; this only
+/// carries it out.
 ///
 /// Checksums are computed on the target for many sectors per run and remembered until a sector is erased or
 /// written; the write loader computes its sector's CRC right after programming, so the core's verify of that
 /// sector needs no second run.
-public final class STM32FlashTarget: FlashTarget {
-    public let probe: STLinkProbe
+public final class STM32FlashTarget: DebugFlashTarget {
+    public let probe: DebugProbe
     public let controller: STM32FlashController
     public let flash: MemoryRegion
     public let capabilities: FlashCapabilities
@@ -19,10 +20,7 @@ public final class STM32FlashTarget: FlashTarget {
     var runAllowance = Duration.seconds(5)
     var unlocked = false
     /// CRC-32 of flash ranges as the target computed them, valid until the range is erased or written.
-    var checksums: [Range<UInt64>: UInt32] = [:]
-    /// The most ranges, and bytes, one CRC run covers.
-    static let maxRanges = 64
-    static let maxBatchBytes: UInt64 = 256 * 1024
+    let checksums: TargetChecksums
 
     public struct Layout: Sendable, Equatable {
         public var crcTable: UInt32
@@ -50,25 +48,25 @@ public final class STM32FlashTarget: FlashTarget {
     }
 
     /// Takes over a connected probe: halts the core, checks that the chip is the board's (unless `force`), and
-    /// loads the routines. The probe must be connected (`STLinkProbe.connect`).
-    public init(probe: STLinkProbe, board: Board, force: Bool = false) throws {
+    /// loads the routines. The probe must be connected.
+    public init(probe: DebugProbe, board: Board, force: Bool = false) throws {
         guard let flash = board.chip.flash else { throw ProgrammerError.noFlash(board.id) }
-        guard let ram = board.chip.ram else { throw STLinkError.invalidRequest("board '\(board.id)' has no RAM") }
+        guard let ram = board.chip.ram else { throw DebugError.invalidRequest("board '\(board.id)' has no RAM") }
         let name = board.chip.flashController ?? "none"
         guard let controller = STM32FlashController(name: name) else {
-            throw STLinkError.unsupportedFlashController(name)
+            throw DebugError.unsupportedFlashController(name)
         }
         self.probe = probe
         self.controller = controller
         self.flash = flash
         layout = Layout(ram: ram, writeLoader: controller.writeLoader)
         capabilities = FlashCapabilities(maxTransferSize: layout.bufferSize)
+        checksums = TargetChecksums(probe: probe, flash: flash, table: layout.crcTable, routine: layout.crcRoutine)
         try probe.halt()
-        if !force { try STM32ChipCheck(board: board).check(probe) }
+        if !force { try ChipCheck(board: board).check(probe) }
         let freeze = controller.watchdogFreeze
         try probe.write32(freeze.register, try probe.read32(freeze.register) | freeze.bits)
-        try probe.writeMemory(layout.crcTable, STM32Loaders.crc32Table)
-        try probe.writeMemory(layout.crcRoutine, STM32Loaders.crc32)
+        try checksums.load()
         try probe.writeMemory(layout.writeLoader, controller.writeLoader)
         // Thumb state for every routine run; a BKPT halt leaves xPSR as it was, so this is written once.
         try probe.writeCoreRegister(.xpsr, 0x0100_0000)
@@ -82,7 +80,7 @@ public final class STM32FlashTarget: FlashTarget {
 
     public func erase(sector: Sector) throws {
         let address = try word(sector.start)
-        forget(sector.range)
+        checksums.forget(sector.range)
         try prepare()
         let control = controller.eraseControl(sector: sector)
         try probe.write32(controller.controlRegister, control)
@@ -94,7 +92,7 @@ public final class STM32FlashTarget: FlashTarget {
 
     public func massErase() throws {
         let address = try word(flash.start)
-        checksums.removeAll()
+        checksums.forgetAll()
         try prepare()
         try probe.write32(controller.controlRegister, controller.massEraseControl)
         try probe.write32(controller.controlRegister, controller.massEraseControl | controller.startBit)
@@ -106,7 +104,7 @@ public final class STM32FlashTarget: FlashTarget {
         let target = try word(address)
         let unit = controller.writeUnit
         guard Int(target) % unit == 0, bytes.count % unit == 0 else {
-            throw STLinkError.invalidRequest("programming \(bytes.count) bytes at \(hexWord(target)) is not aligned to "
+            throw DebugError.invalidRequest("programming \(bytes.count) bytes at \(hexWord(target)) is not aligned to "
                 + "the \(unit)-byte write unit of the \(controller.family.rawValue) flash")
         }
         try prepare(quick: true)
@@ -115,7 +113,7 @@ public final class STM32FlashTarget: FlashTarget {
             let count = min(layout.bufferSize, bytes.count - offset)
             let here = target + UInt32(offset)
             let sector = flash.sector(containing: UInt64(here))?.range ?? UInt64(here)..<UInt64(here)
-            forget(sector)
+            checksums.forget(sector)
             let parameters = [here, UInt32(count), controller.base, UInt32(truncatingIfNeeded: sector.lowerBound),
                               UInt32(sector.count), layout.crcTable, UInt32.max, 0, 0]
             var block = parameters.flatMap(LE.bytes) + bytes[offset..<(offset + count)]
@@ -124,34 +122,24 @@ public final class STM32FlashTarget: FlashTarget {
             try probe.writeMemory(layout.writeParameters, block, checked: false)
             // The loader overwrites the all-ones "bytes not written" it is given, so a routine that never ran its
             // course shows there; its PC need not be read back.
-            try runRoutine(layout.writeLoader, length: controller.writeLoader.count,
-                           operation: "programming \(count) bytes", at: here, bytes: count + sector.count,
-                           checkPC: false)
+            try probe.runRoutine(layout.writeLoader, length: controller.writeLoader.count,
+                                 operation: "programming \(count) bytes", at: here,
+                                 timeout: runAllowance + .microseconds(Int64(count + sector.count) * 100),
+                                 checkPC: false)
             let results = try probe.readMemory(layout.writeParameters + 24, count: 12, checked: false)
             let remaining = LE.u32(results, at: 0), status = LE.u32(results, at: 4)
             if remaining != 0 || status & controller.errorBits != 0 {
                 let failed = here + UInt32(count) - min(remaining, UInt32(count))
-                throw STLinkError.flashError(operation: "programming", address: failed, status: status,
+                throw DebugError.flashError(operation: "programming", address: failed, status: status,
                                              errors: controller.errorNames(status))
             }
-            if !sector.isEmpty { checksums[sector] = LE.u32(results, at: 8) }
+            if !sector.isEmpty { checksums.remember(sector, LE.u32(results, at: 8)) }
             offset += count
         }
     }
 
     public func checksum(address: UInt64, count: Int) throws -> UInt32? {
-        let range = address..<(address + UInt64(count))
-        if let known = checksums[range] { return known }
-        // The flash core asks sector by sector in address order: compute the following sectors in the same run.
-        var ranges = [range]
-        var bytes = UInt64(count)
-        for sector in flash.sectorList where sector.start >= range.upperBound && checksums[sector.range] == nil {
-            guard ranges.count < Self.maxRanges, bytes + sector.size <= Self.maxBatchBytes else { break }
-            ranges.append(sector.range)
-            bytes += sector.size
-        }
-        try computeChecksums(ranges)
-        return checksums[range]
+        try checksums.checksum(address..<(address + UInt64(count)))
     }
 
     /// Locks the flash controller again; call when done writing.
@@ -163,26 +151,5 @@ public final class STM32FlashTarget: FlashTarget {
 
     // MARK: Helpers
 
-    private func computeChecksums(_ ranges: [Range<UInt64>]) throws {
-        var block = [UInt32(ranges.count), layout.crcTable]
-        for range in ranges { block += [try word(range.lowerBound), UInt32(range.count), 0] }
-        try probe.writeMemory(layout.crcParameters, block.flatMap(LE.bytes))
-        let total = ranges.reduce(0) { $0 + $1.count }
-        let start = try word(ranges[0].lowerBound)
-        try runRoutine(layout.crcRoutine, length: STM32Loaders.crc32.count,
-                       operation: "CRC-32 of \(total) bytes", at: start, bytes: total)
-        let results = try probe.readMemory(layout.crcParameters + 8, count: ranges.count * 12)
-        for (index, range) in ranges.enumerated() { checksums[range] = LE.u32(results, at: index * 12 + 8) }
-    }
-
-    private func forget(_ range: Range<UInt64>) {
-        for known in checksums.keys where known.overlaps(range) { checksums[known] = nil }
-    }
-
-    func word(_ address: UInt64) throws -> UInt32 {
-        guard address <= UInt64(UInt32.max) else {
-            throw STLinkError.invalidRequest("\(hex(address)) is beyond a 32-bit target's address space")
-        }
-        return UInt32(address)
-    }
+    func word(_ address: UInt64) throws -> UInt32 { try targetWord(address) }
 }
