@@ -98,3 +98,19 @@ let package = Package(
         .testTarget(name: "AtelierCLITests", dependencies: ["BoardCatalog", "FirmwareImage", "Provisioning"]),
     ]
 )
+
+// libFuzzer targets, one per parser (Fuzz/README.md). Declared only when ATELIER_FUZZ is set, because they link
+// libFuzzer's driver and build only with `--sanitize=fuzzer`; `make fuzz` sets it.
+if Context.environment["ATELIER_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
+    let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-ihex", ["FirmwareImage"]), ("fuzz-srec", ["FirmwareImage"]), ("fuzz-elf", ["FirmwareImage"]),
+        ("fuzz-uf2", ["FirmwareImage"]), ("fuzz-board", ["BoardCatalog"]), ("fuzz-chip", ["BoardCatalog"]),
+        ("fuzz-manifest", ["Build"]), ("fuzz-rig", ["Rig"]), ("fuzz-batch", ["Provisioning"]),
+        ("fuzz-identity", ["Provisioning"]),
+    ]
+    for fuzzer in fuzzers {
+        package.targets.append(.executableTarget(
+            name: fuzzer.name, dependencies: ["FuzzSupport"] + fuzzer.dependencies, path: "Fuzz/Sources/\(fuzzer.name)"))
+    }
+}

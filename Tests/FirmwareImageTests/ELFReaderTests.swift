@@ -47,6 +47,13 @@ import Testing
         expectMalformed(patched(44, [0xFF, 0xFF]), at: 44, mentioning: ["PN_XNUM"])
     }
 
+    @Test func hostileSectionCountIsRefusedBeforeReading() {
+        // e_shoff 0x34, e_shentsize 40, e_shnum 0xFF00: 2.5 MB of section headers claimed by a 200-byte file.
+        var bytes = patched(32, [0x34, 0, 0, 0])
+        bytes.replaceSubrange(46..<50, with: [40, 0, 0x00, 0xFF])
+        expectMalformed(bytes, at: 46, mentioning: ["65280 entries", "corrupt"])
+    }
+
     @Test func segmentLargerThanTheFileIsRefused() {
         // p_filesz of the first program header (offset 52 + 16) set to 0x7FFFFFFF.
         expectMalformed(patched(52 + 16, [0xFF, 0xFF, 0xFF, 0x7F]), at: 52,
