@@ -103,9 +103,11 @@ let package = Package(
 // libFuzzer's driver and build only with `--sanitize=fuzzer`; `make fuzz` sets it.
 if Context.environment["ATELIER_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
+    package.targets.append(
+        .target(name: "FuzzImage", dependencies: ["FuzzSupport", "FirmwareImage"], path: "Fuzz/Sources/FuzzImage"))
     let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
-        ("fuzz-ihex", ["FirmwareImage"]), ("fuzz-srec", ["FirmwareImage"]), ("fuzz-elf", ["FirmwareImage"]),
-        ("fuzz-uf2", ["FirmwareImage"]), ("fuzz-board", ["BoardCatalog"]), ("fuzz-chip", ["BoardCatalog"]),
+        ("fuzz-ihex", ["FuzzImage"]), ("fuzz-srec", ["FuzzImage"]), ("fuzz-elf", ["FuzzImage"]),
+        ("fuzz-uf2", ["FuzzImage"]), ("fuzz-board", ["BoardCatalog"]), ("fuzz-chip", ["BoardCatalog"]),
         ("fuzz-manifest", ["Build"]), ("fuzz-rig", ["Rig"]), ("fuzz-batch", ["Provisioning"]),
         ("fuzz-identity", ["Provisioning"]),
     ]

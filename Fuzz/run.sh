@@ -28,14 +28,23 @@ for target in "${targets[@]}"; do
     [ "${PIPESTATUS[0]}" = 0 ] || { echo "building $target failed"; exit 1; }
 done
 
+# A crash ends a libFuzzer run; the target then starts again on the grown corpus for the time left, so every target
+# gets its whole DURATION and every distinct crash it meets is saved (fork mode would do this, but loses coverage
+# feedback on this toolchain).
 run_one() {
     target=$1
     corpus=$scratch/corpus/$target
+    log=$scratch/logs/$target.log
     mkdir -p "$corpus" "$scratch/crashes" "$scratch/logs"
-    nice -n 19 "$scratch/debug/$target" "$corpus" "$scratch/seeds/$target" -max_total_time="$duration" \
-        -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$scratch/crashes/$target-" \
-        >"$scratch/logs/$target.log" 2>&1
-    echo "$target finished (exit $?)"
+    : >"$log"
+    end=$(( $(date +%s) + duration ))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        nice -n 19 "$scratch/debug/$target" "$corpus" "$scratch/seeds/$target" \
+            -max_total_time=$(( end - $(date +%s) )) -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+            -artifact_prefix="$scratch/crashes/$target-" >>"$log" 2>&1
+        grep -q "Test unit written to" "$log" || break
+    done
+    echo "$target finished"
 }
 export -f run_one
 export scratch duration
@@ -45,7 +54,9 @@ status=0
 printf '\n%-15s %12s %8s %8s %8s %8s\n' target executions cov ft corpus crashes
 for target in "${targets[@]}"; do
     log=$scratch/logs/$target.log
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    # Each restart after a crash begins with "INFO: Seed:"; its executions are the last "#N" of its status lines.
+    execs=$(awk '/^INFO: Seed:/ { total += last; last = 0 } /^#[0-9]+/ { last = substr($1, 2) + 0 }
+                 END { print total + last }' "$log")
     last=$(grep -E '^#[0-9]+' "$log" | tail -1)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")

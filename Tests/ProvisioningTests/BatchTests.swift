@@ -26,7 +26,8 @@ struct BatchTests {
         let huge = Self.good + "\n#" + String(repeating: "x", count: BatchYAML.maximumFileSize)
         let large = #expect(throws: ProvisioningError.self) { try parse(huge) }
         #expect(large?.description.contains("batch.yaml:1: the file is larger than 1048576 bytes") == true)
-        let deep = Self.good + "\nname: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        let deep = Self.good.replacingOccurrences(of: "name: widget", with: "name: " + String(repeating: "[", count: 40)
+            + String(repeating: "]", count: 40))
         let nested = #expect(throws: ProvisioningError.self) { try parse(deep) }
         #expect(nested?.description.contains("nested too deep") == true)
     }

@@ -27,9 +27,11 @@ public enum Fuzz {
         require(text.contains(file), "the message does not name \(file): \(text)")
     }
 
-    /// The number of lines in `text`, for checking that an error's line number points into the file.
+    /// The number of lines in `text`, for checking that an error's line number points into the file. YAML ends a
+    /// line at CR, LF, CR LF, NEL, LS or PS; `isNewline` counts those (a CR LF is one `Character`) and, harmlessly
+    /// for an upper bound, VT and FF too.
     public static func lineCount(_ text: String) -> Int {
-        text.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        text.reduce(1) { $1.isNewline ? $0 + 1 : $0 }
     }
 }
 
