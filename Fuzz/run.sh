@@ -40,7 +40,7 @@ run_one() {
     end=$(( $(date +%s) + duration ))
     while [ "$(date +%s)" -lt "$end" ]; do
         nice -n 19 "$scratch/debug/$target" "$corpus" "$scratch/seeds/$target" \
-            -max_total_time=$(( end - $(date +%s) )) -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+            -max_total_time=$(( end - $(date +%s) )) -print_final_stats=1 -timeout=60 -rss_limit_mb=2048 \
             -artifact_prefix="$scratch/crashes/$target-" >>"$log" 2>&1
         grep -q "Test unit written to" "$log" || break
     done

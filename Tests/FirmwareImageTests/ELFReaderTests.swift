@@ -1,3 +1,4 @@
+import Foundation
 import FirmwareImage
 import Testing
 
@@ -52,6 +53,15 @@ import Testing
         var bytes = patched(32, [0x34, 0, 0, 0])
         bytes.replaceSubrange(46..<50, with: [40, 0, 0x00, 0xFF])
         expectMalformed(bytes, at: 46, mentioning: ["65280 entries", "corrupt"])
+    }
+
+    @Test func aFuzzedFileWhoseSectionTableLiesPastItsEndIsRefusedWhereTheTableWasClaimed() throws {
+        // fuzz-elf's input: the error's offset is e_shoff, past the 386-byte file, which the target first took for
+        // a wrong offset. Kept so the message stays the one users get.
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fuzz/elf/section-table-past-end.elf")
+        expectMalformed([UInt8](try Data(contentsOf: url)), at: 0x116C,
+                        mentioning: ["section header table (360 bytes)", "past the end of the file (386 bytes)"])
     }
 
     @Test func segmentLargerThanTheFileIsRefused() {
