@@ -109,7 +109,7 @@ if Context.environment["ATELIER_FUZZ"] != nil {
         ("fuzz-ihex", ["FuzzImage"]), ("fuzz-srec", ["FuzzImage"]), ("fuzz-elf", ["FuzzImage"]),
         ("fuzz-uf2", ["FuzzImage"]), ("fuzz-board", ["BoardCatalog"]), ("fuzz-chip", ["BoardCatalog"]),
         ("fuzz-manifest", ["Build"]), ("fuzz-rig", ["Rig"]), ("fuzz-batch", ["Provisioning"]),
-        ("fuzz-identity", ["Provisioning"]),
+        ("fuzz-identity", ["Provisioning", "Flash"]),
     ]
     for fuzzer in fuzzers {
         package.targets.append(.executableTarget(
