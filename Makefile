@@ -42,7 +42,7 @@ test-asan: deps
 # The parallel parts under ThreadSanitizer: the flash pipelines (reader and writer threads), rig slots and their
 # leases, provisioning stations sharing one ledger in-process, the console watchers. The CLI suites are left out for
 # the same LD_PRELOAD reason as under ASan.
-TSAN_FILTER := FlashTests|RigTests|ProvisioningTests|ProgrammersTests
+TSAN_FILTER := ^(FlashTests|RigTests|ProvisioningTests|ProgrammersTests)\.
 test-tsan: deps
 	swift test --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_FILTER)'
 
