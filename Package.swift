@@ -103,3 +103,21 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets, one per parser (Fuzz/README.md). Declared only when ATELIER_FUZZ is set, because they link
+// libFuzzer's driver and build only with `--sanitize=fuzzer`; `make fuzz` sets it.
+if Context.environment["ATELIER_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
+    package.targets.append(
+        .target(name: "FuzzImage", dependencies: ["FuzzSupport", "FirmwareImage"], path: "Fuzz/Sources/FuzzImage"))
+    let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-ihex", ["FuzzImage"]), ("fuzz-srec", ["FuzzImage"]), ("fuzz-elf", ["FuzzImage"]),
+        ("fuzz-uf2", ["FuzzImage"]), ("fuzz-board", ["BoardCatalog"]), ("fuzz-chip", ["BoardCatalog"]),
+        ("fuzz-manifest", ["Build"]), ("fuzz-rig", ["Rig"]), ("fuzz-batch", ["Provisioning"]),
+        ("fuzz-identity", ["Provisioning", "Flash"]),
+    ]
+    for fuzzer in fuzzers {
+        package.targets.append(.executableTarget(
+            name: fuzzer.name, dependencies: ["FuzzSupport"] + fuzzer.dependencies, path: "Fuzz/Sources/\(fuzzer.name)"))
+    }
+}

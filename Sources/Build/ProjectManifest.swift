@@ -28,14 +28,26 @@ public struct ProjectManifest: Hashable, Sendable, Codable {
     static let keys = ["board", "language", "sources", "include_paths", "defines", "flags", "link_flags",
                        "linker_script"]
 
+    /// Far above any real manifest; a larger file is refused before the YAML parser holds it all.
+    public static let maximumFileSize = 1 << 20
+
     /// Reads and checks `file`; errors name the file and line.
     public static func load(_ file: String) throws(BuildError) -> ProjectManifest {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw .io(path: file, reason: "the file cannot be read")
         }
+        return try parse(String(decoding: data, as: UTF8.self), file: file)
+    }
+
+    /// Checks the text of an `atelier.yaml`; `file` is the name errors give.
+    public static func parse(_ text: String, file: String) throws(BuildError) -> ProjectManifest {
+        guard text.utf8.count <= maximumFileSize else {
+            throw .invalidManifest(file: file, line: 1, message: "the file is larger than \(maximumFileSize) bytes; "
+                + "an atelier.yaml names a board and source globs and is a few hundred bytes")
+        }
         let node: Node?
         do {
-            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+            node = try Yams.compose(yaml: text)
         } catch {
             throw .invalidManifest(file: file, line: nil, message: "invalid YAML: \(error)")
         }

@@ -58,6 +58,10 @@ public enum ProgrammerRegistry {
             (alternate.name.flatMap { try? DfuSeLayout(parsing: $0) })?.describes(flash) ?? false
         }
         guard let chosen = matching ?? (force ? alternates.first : nil) else {
+            // Names that could not be read (no permission, typically) say nothing about the chip: report why.
+            if let unreadable = probe.device.stringsError, alternates.allSatisfy({ $0.name == nil }) {
+                throw unreadable
+            }
             let described = alternates.compactMap(\.name).first ?? "no memory layout"
             throw DFUError.wrongChip(board: "\(board.id) (\(DfuSeLayout.text(describing: flash)))", device: described)
         }

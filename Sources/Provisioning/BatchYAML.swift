@@ -13,8 +13,14 @@ struct BatchYAML: Sendable {
 
     /// Batch files are small; the limit keeps a hostile file from recursing without end.
     static let maximumDepth = 16
+    /// A batch file is a few hundred bytes (the per-unit values live in the CSV it names).
+    static let maximumFileSize = 1 << 20
 
     static func parse(_ text: String, file: String) throws(ProvisioningError) -> BatchYAML {
+        guard text.utf8.count <= maximumFileSize else {
+            throw .invalidBatch(BatchLocation(file: file, line: 1), "the file is larger than \(maximumFileSize) bytes; "
+                + "per-unit values belong in the CSV that 'values' names")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

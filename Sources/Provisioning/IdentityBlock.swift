@@ -61,7 +61,11 @@ public struct IdentityBlock: Equatable, Sendable {
             try record(tags.1, key.publicKey)
         }
         for value in values {
-            try record(.value, [UInt8(value.name.utf8.count)] + Array(value.name.utf8) + Array(value.value.utf8))
+            // Checked here, not by `record`: the name's length byte would trap first.
+            guard let nameLength = UInt8(exactly: value.name.utf8.count) else {
+                throw .invalidBlock("value name '\(value.name.prefix(16))…' is \(value.name.utf8.count) bytes, above 255")
+            }
+            try record(.value, [nameLength] + Array(value.name.utf8) + Array(value.value.utf8))
         }
         var header = Self.magic
         header += Self.littleEndian(UInt64(Self.version), 2) + Self.littleEndian(UInt64(Self.headerSize), 2)
@@ -111,7 +115,8 @@ public struct IdentityBlock: Equatable, Sendable {
             case .ed25519Private: privateKey = (.curve25519, value)
             case .p256Public, .ed25519Public: publicKey = value
             case .value:
-                guard let nameLength = value.first.map(Int.init), nameLength < value.count else {
+                // An empty name is no name; `1...0` below would trap on it.
+                guard let nameLength = value.first.map(Int.init), nameLength > 0, nameLength < value.count else {
                     throw .invalidBlock("a value record has no name")
                 }
                 values.append(UnitValue(name: String(decoding: value[1...nameLength], as: UTF8.self),

@@ -29,8 +29,15 @@ public struct RigSpec: Sendable, Equatable {
         return try parse(text, path: path)
     }
 
+    /// A rack's rig file is a few kilobytes; a larger one is refused before the YAML parser holds it all.
+    public static let maximumFileSize = 1 << 20
+
     /// Parses and validates; the first problem is thrown with its file:line.
     public static func parse(_ text: String, path: String) throws(RigError) -> RigSpec {
+        guard text.utf8.count <= maximumFileSize else {
+            throw .invalid(SourceLocation(file: path, line: 1), "the file is larger than \(maximumFileSize) bytes; "
+                + "a rig file lists slots and is a few kilobytes")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every entry of docs/errors.md, produced for real: the command runs, and its stderr and exit code are checked
 /// against what the catalogue promises. A second test keeps the catalogue and this list the same.
@@ -9,6 +12,8 @@ import Testing
         var exitCode: Int32
         /// The part of the message the catalogue quotes; the rest may name paths of the run.
         var message: String
+        /// `atelier test` reports a slot's failure in its result line on stdout; everything else says it on stderr.
+        var onStdout = false
         var run: @Sendable (URL) throws -> CLIRunner.Result
 
         var testDescription: String { title }
@@ -28,6 +33,62 @@ import Testing
         var command = ["exec", "--time-scale", "0"]
         for device in devices { command += ["--device", device] }
         return try CLIRunner.run(rig, command + ["--", atelier, "flash", image, "--base", "0x08000000"] + arguments)
+    }
+
+    /// `atelier flash` run as an unprivileged user, as on a machine without atelier's udev rules: the rig's
+    /// device tree stays readable (so the probe is listed) but its device nodes belong to root with mode 0600, so
+    /// the kernel refuses libusb's open() with EACCES. The shell under the rig finds the tree in $UMOCKDEV_DIR; the
+    /// rig's own sockets in it stand in for the kernel's side and are opened to everyone.
+    static func withoutUSBPermission(_ folder: URL, _ devices: [String], _ arguments: [String]) throws
+        -> CLIRunner.Result
+    {
+        let rig = try #require(CLIRunner.locate("atelier-rig"))
+        let atelier = try #require(CLIRunner.locate("atelier"))
+        let image = try file(folder, "fw.bin", String(repeating: "\u{1}", count: 64))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        let script = """
+            chmod -R a+rwX "$UMOCKDEV_DIR" && chmod 0600 "$UMOCKDEV_DIR"/dev/bus/usb/*/* &&
+            exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$0" "$@"
+            """
+        var command = ["exec", "--time-scale", "0"]
+        for device in devices { command += ["--device", device] }
+        return try CLIRunner.run(rig, command + ["--", "/bin/sh", "-c", script, atelier, "flash", image, "--base",
+                                                 "0x08000000"] + arguments)
+    }
+
+    /// `atelier test --wait 0` on a slot whose lease this test process holds, as another job would.
+    static func lockedSlot(_ folder: URL) throws -> CLIRunner.Result {
+        _ = try file(folder, "rig.yaml", "slots:\n  - {name: bp-1, board: bluepill, probe: usb:1-1}\n")
+        let locks = folder.appendingPathComponent("locks")
+        try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
+        let lock = open(locks.appendingPathComponent("slot-bp-1.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+        defer { close(lock) }
+        let holder = "pid \(getpid()) on test since now\n"
+        _ = holder.withCString { write(lock, $0, strlen($0)) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["ATELIER_LOCK_DIR"] = locks.path
+        return try CLIRunner.atelier("test", "--wait", "0", "--image", "bp-1=fw.elf", environment: environment,
+                                     in: folder)
+    }
+
+    /// Runs `body` with a loopback TCP port that is bound but not listening: connecting to it is refused, and no
+    /// other program can take it meanwhile.
+    static func withClosedPort(_ body: (Int) throws -> CLIRunner.Result) throws -> CLIRunner.Result {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return try body(Int(UInt16(bigEndian: address.sin_port)))
     }
 
     static let entries: [Entry] = [
@@ -107,13 +168,35 @@ import Testing
               message: "verify failed at 0x08000010: the image has 0x01 but the device holds 0x00") { dir in
             try rig(dir, ["dfuse:stm32f4-discovery:fault=bitflip-readback=0x08000010"], ["--board", "stm32f4-discovery"])
         },
+        Entry(title: "No USB permission", exitCode: 3,
+              message: "permission denied: open 0483:df11 at usb:1-1 to read its strings") { dir in
+            try withoutUSBPermission(dir, ["dfuse:stm32f4-discovery"], ["--board", "stm32f4-discovery"])
+        },
+        Entry(title: "Locked slot", exitCode: 3,
+              message: "gave up after 0 s, raise --wait to queue longer", onStdout: true) { dir in
+            try lockedSlot(dir)
+        },
+        Entry(title: "Ledger unreachable", exitCode: 3,
+              message: "the ledger is unavailable: cannot connect to 127.0.0.1:") { dir in
+            _ = try file(dir, "fw.bin", "firmware")
+            let batch = try file(dir, "batch.yaml", """
+                board: stm32f4-discovery
+                image: fw.bin
+                base: 0x08000000
+                count: 1
+                identity: {serial: {format: "U-{seq:04}"}}
+                """)
+            return try withClosedPort { port in
+                try CLIRunner.atelier("provision", batch, "--ledger", "postgres://atelier@127.0.0.1:\(port)/line")
+            }
+        },
     ]
 
     @Test(arguments: entries)
     func theCommandGivesTheCataloguedMessageAndExitCode(_ entry: Entry) throws {
         let result = try entry.run(try CLIRunner.temporaryDirectory())
         #expect(result.exitCode == entry.exitCode, "\(result.stderr)")
-        #expect(result.stderr.contains(entry.message), "\(result.stderr)")
+        #expect((entry.onStdout ? result.stdout : result.stderr).contains(entry.message), "\(result.stdout)\(result.stderr)")
         #expect(!result.stdout.contains("flashed"), "a failure must never report success")
     }
 

@@ -118,6 +118,11 @@ import Testing
         #expect(error(boards: [deep])?.description.contains("nesting deeper") == true)
     }
 
+    @Test func aFileAboveTheSizeLimitIsRefusedBeforeParsing() {
+        let huge = Self.goodBoard + "\n#" + String(repeating: "x", count: YAMLNode.maximumFileSize)
+        #expect(error(boards: [huge])?.description.contains("file is larger than 1048576 bytes") == true)
+    }
+
     @Test func flashWithoutSectorsIsRefused() {
         let chip = Self.goodChip.replacingOccurrences(of: ", sectors: [{ size: 1K, count: 4 }]", with: "")
         #expect(error(chips: [chip])?.description.contains("needs 'sectors'") == true)

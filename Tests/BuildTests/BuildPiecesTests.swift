@@ -29,6 +29,12 @@ struct BuildPiecesTests {
         #expect(Depfile.parse(folder + "/main.d") == ["src/main.c", "board/atelier.h", "src/a.h"])
     }
 
+    @Test func aManifestAboveTheSizeLimitIsRefusedBeforeParsing() {
+        let huge = "board: microbit\nsources: [src/*.c]\n#" + String(repeating: "x", count: ProjectManifest.maximumFileSize)
+        let error = #expect(throws: BuildError.self) { try ProjectManifest.parse(huge, file: "atelier.yaml") }
+        #expect(error?.description.contains("atelier.yaml:1: the file is larger than 1048576 bytes") == true)
+    }
+
     @Test func manifestErrorsNameFileAndLine() throws {
         let folder = NSTemporaryDirectory() + "atelier-manifest-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -23,9 +23,17 @@ extension TestSupport {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    /// The `atelier` executable of this build: the newest in any scratch folder of the package.
+    /// The `atelier` executable of this build: the one beside this test bundle (swift test builds every product into
+    /// its folder, so a sanitizer run gets its own instrumented binary), else the newest in any scratch folder.
     static var atelierExecutable: String? {
         let manager = FileManager.default
+        // The bundle is the running executable on Linux, an argument of swiftpm-testing-helper on macOS.
+        let bundles = CommandLine.arguments.prefix(1) + CommandLine.arguments.filter { $0.hasSuffix(".xctest") }
+        for bundle in bundles {
+            let folder = URL(fileURLWithPath: bundle).resolvingSymlinksInPath().deletingLastPathComponent()
+            let beside = folder.appendingPathComponent("atelier").path
+            if manager.isExecutableFile(atPath: beside) { return beside }
+        }
         let candidates = (try? manager.contentsOfDirectory(atPath: root))?.filter { $0.hasPrefix(".build") } ?? []
         return candidates.map { "\(root)/\($0)/debug/atelier" }.filter { manager.isExecutableFile(atPath: $0) }
             .max { modified($0) < modified($1) }

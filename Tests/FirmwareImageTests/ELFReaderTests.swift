@@ -1,3 +1,4 @@
+import Foundation
 import FirmwareImage
 import Testing
 
@@ -45,6 +46,22 @@ import Testing
     @Test func hostileProgramHeaderCountIsRefusedBeforeReading() {
         expectMalformed(patched(44, [0x88, 0x13]), at: 44, mentioning: ["5000 program headers", "4096"])
         expectMalformed(patched(44, [0xFF, 0xFF]), at: 44, mentioning: ["PN_XNUM"])
+    }
+
+    @Test func hostileSectionCountIsRefusedBeforeReading() {
+        // e_shoff 0x34, e_shentsize 40, e_shnum 0xFF00: 2.5 MB of section headers claimed by a 200-byte file.
+        var bytes = patched(32, [0x34, 0, 0, 0])
+        bytes.replaceSubrange(46..<50, with: [40, 0, 0x00, 0xFF])
+        expectMalformed(bytes, at: 46, mentioning: ["65280 entries", "corrupt"])
+    }
+
+    @Test func aFuzzedFileWhoseSectionTableLiesPastItsEndIsRefusedWhereTheTableWasClaimed() throws {
+        // fuzz-elf's input: the error's offset is e_shoff, past the 386-byte file, which the target first took for
+        // a wrong offset. Kept so the message stays the one users get.
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fuzz/elf/section-table-past-end.elf")
+        expectMalformed([UInt8](try Data(contentsOf: url)), at: 0x116C,
+                        mentioning: ["section header table (360 bytes)", "past the end of the file (386 bytes)"])
     }
 
     @Test func segmentLargerThanTheFileIsRefused() {

@@ -22,6 +22,16 @@ struct BatchTests {
         try Batch.parse(text, file: "/b/batch.yaml", defaultName: "batch") { (_) throws(ProvisioningError) in csv }
     }
 
+    @Test func aFileAboveTheSizeLimitOrNestedTooDeepIsRefused() {
+        let huge = Self.good + "\n#" + String(repeating: "x", count: BatchYAML.maximumFileSize)
+        let large = #expect(throws: ProvisioningError.self) { try parse(huge) }
+        #expect(large?.description.contains("batch.yaml:1: the file is larger than 1048576 bytes") == true)
+        let deep = Self.good.replacingOccurrences(of: "name: widget", with: "name: " + String(repeating: "[", count: 40)
+            + String(repeating: "]", count: 40))
+        let nested = #expect(throws: ProvisioningError.self) { try parse(deep) }
+        #expect(nested?.description.contains("nested too deep") == true)
+    }
+
     @Test func aCompleteBatchParses() throws {
         let batch = try parse(Self.good)
         #expect(batch.name == "widget")

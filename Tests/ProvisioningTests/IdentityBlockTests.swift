@@ -42,6 +42,28 @@ struct IdentityBlockTests {
         #expect(throws: ProvisioningError.invalidBlock(reason)) { try IdentityBlock(decoding: damage(bytes)) }
     }
 
+    /// Blocks that once crashed the decoder or the encoder, kept under Tests/Fixtures/fuzz/identity.
+    static func fixture(_ name: String) throws -> [UInt8] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fuzz/identity/\(name)")
+        return [UInt8](try Data(contentsOf: url))
+    }
+
+    @Test func aValueRecordWithAnEmptyNameIsRefusedNotATrap() throws {
+        let bytes = try Self.fixture("value-with-empty-name.bin")
+        #expect(throws: ProvisioningError.invalidBlock("a value record has no name")) {
+            try IdentityBlock(decoding: bytes)
+        }
+    }
+
+    @Test func aNameThatGrowsPast255BytesWhenRepairedCannotBeEncodedAndSaysSo() throws {
+        // 100 bytes that are not UTF-8 decode to 100 replacement characters, 300 bytes: too long for the length byte.
+        let block = try IdentityBlock(decoding: try Self.fixture("name-not-utf8.bin"))
+        #expect(block.values.first?.name.utf8.count == 300)
+        let error = #expect(throws: ProvisioningError.self) { try block.encoded() }
+        #expect(error?.description.contains("is 300 bytes, above 255") == true)
+    }
+
     @Test func generatedKeysMatchTheirPublicHalvesAndNeverPrintTheSecret() throws {
         for algorithm in KeyAlgorithm.allCases {
             let pair = KeyPair.generate(algorithm)

@@ -29,6 +29,12 @@ import USB
         #expect(spec.slots[1].probe == (try ProbeSelector(parsing: "usb:1-4.2")))
     }
 
+    @Test func aFileAboveTheSizeLimitIsRefusedBeforeParsing() {
+        let huge = Self.good + "\n#" + String(repeating: "x", count: RigSpec.maximumFileSize)
+        #expect(throws: RigError.invalid(SourceLocation(file: "rig.yaml", line: 1), "the file is larger than 1048576 "
+            + "bytes; a rig file lists slots and is a few kilobytes")) { try RigSpec.parse(huge, path: "rig.yaml") }
+    }
+
     @Test func selectsByNameAndTag() throws {
         let spec = try RigSpec.parse(Self.good, path: "rig.yaml")
         #expect(try spec.select(names: [], tag: nil).count == 3)
