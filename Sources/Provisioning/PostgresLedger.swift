@@ -71,6 +71,9 @@ public final class PostgresLedger: Ledger {
             CHECK (state = 'free' OR serial IS NOT NULL)
         );
         CREATE INDEX IF NOT EXISTS unit_free ON unit (batch, sequence) WHERE state = 'free';
+        ALTER TABLE unit ADD COLUMN IF NOT EXISTS chip_uid TEXT;
+        CREATE UNIQUE INDEX IF NOT EXISTS unit_chip ON unit (batch, chip_uid)
+            WHERE state NOT IN ('free', 'failed') AND chip_uid IS NOT NULL;
         """
 
     func createSchema() throws {
@@ -84,10 +87,15 @@ public final class PostgresLedger: Ledger {
     }
 
     public func reserve(
-        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, run station: StationRun, date: Date,
-        allocate: (UInt64) throws -> (serial: String, mac: String?)
+        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, chipUID: String?,
+        run station: StationRun, date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
     ) throws -> LedgerUnit {
         let id: Int64 = try transaction {
+            if let chipUID, let serial = try run("""
+                SELECT serial FROM unit WHERE batch = $1 AND chip_uid = $2 AND state NOT IN ('free', 'failed')
+                """, [.init(string: batch), .init(string: chipUID)]).first?.column("serial")?.string {
+                throw ProvisioningError.chipAlreadyAssigned(chipUID: chipUID, serial: serial)
+            }
             var slot = try freeSlot(batch)
             if slot == nil {
                 try topUp(batch: batch, limit: limit, firstSequence: firstSequence, date: date)
@@ -97,12 +105,13 @@ public final class PostgresLedger: Ledger {
             let (serial, mac) = try allocate(sequence)
             try run("""
                 UPDATE unit SET state = 'reserved', serial = $1, mac = $2, station = $3, host = $4, pid = $5,
-                    probe = $6, image_sha256 = $7, reserved_at = $8, updated_at = $8
+                    probe = $6, image_sha256 = $7, reserved_at = $8, updated_at = $8, chip_uid = $10
                 WHERE id = $9
                 """, [.init(string: serial), mac.map { .init(string: $0) } ?? .null, .init(string: station.station),
                       .init(string: station.host), .init(int32: station.pid),
                       station.probe.map { .init(string: $0) } ?? .null, .init(string: imageSHA256),
-                      .init(double: date.timeIntervalSince1970), .init(int64: id)])
+                      .init(double: date.timeIntervalSince1970), .init(int64: id),
+                      chipUID.map { .init(string: $0) } ?? .null])
             return id
         }
         guard let unit = try fetch("SELECT * FROM unit WHERE id = $1", [.init(int64: id)]).first else {

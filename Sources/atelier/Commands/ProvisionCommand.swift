@@ -59,7 +59,7 @@ extension Atelier.Provision {
                 let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
                 let run = StationRun(station: stationName, probe: chosen.description)
                 let provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
-                                                  run: run)
+                                                  run: run, chipUIDAddress: board.chip.debug?.uniqueIDAddress)
                 let started = Date()
                 let outcome = try provisioner.provision(target: programmer.target, events: output.handle)
                 try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))
