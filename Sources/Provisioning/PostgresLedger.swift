@@ -61,6 +61,7 @@ public final class PostgresLedger: Ledger {
             host TEXT,
             pid INTEGER,
             probe TEXT,
+            chip_uid TEXT,
             image_sha256 TEXT,
             key_algorithm TEXT,
             public_key TEXT,
@@ -71,7 +72,11 @@ public final class PostgresLedger: Ledger {
             CHECK (state = 'free' OR serial IS NOT NULL)
         );
         CREATE INDEX IF NOT EXISTS unit_free ON unit (batch, sequence) WHERE state = 'free';
-        ALTER TABLE unit ADD COLUMN IF NOT EXISTS chip_uid TEXT;
+        """
+
+    /// The chip's unique ID, added to tables made before it: at most one unit per chip among a batch's units that
+    /// are neither free nor failed.
+    public static let chipSchema = """
         CREATE UNIQUE INDEX IF NOT EXISTS unit_chip ON unit (batch, chip_uid)
             WHERE state NOT IN ('free', 'failed') AND chip_uid IS NOT NULL;
         """
@@ -83,6 +88,14 @@ public final class PostgresLedger: Ledger {
             for statement in Self.schema.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
                 try run(String(statement))
             }
+            // ALTER TABLE locks out every reader even when the column exists, which deadlocks against a station
+            // mid-reservation; so it runs only on a table made before the column.
+            let hasChip = try run("""
+                SELECT 1 FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'unit' AND column_name = 'chip_uid'
+                """)
+            if hasChip.isEmpty { try run("ALTER TABLE unit ADD COLUMN chip_uid TEXT") }
+            try run(Self.chipSchema)
         }
     }
 
