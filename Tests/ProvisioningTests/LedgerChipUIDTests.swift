@@ -64,4 +64,21 @@ struct LedgerChipUIDTests {
             _ = try reserve(ledger, chip: "FF")
         }
     }
+
+    /// A PostgreSQL ledger made before chip IDs (no `chip_uid` column) gains the column and the rule when opened.
+    @Test func aPostgresLedgerWithoutTheColumnIsUpgradedInPlace() throws {
+        let url = try PostgresServer.shared().newDatabase()
+        let old = try PostgresLedger(url: url)
+        try old.run("DROP INDEX unit_chip")
+        try old.run("ALTER TABLE unit DROP COLUMN chip_uid")
+        try old.run("""
+            INSERT INTO unit (batch, sequence, serial, state, updated_at) VALUES ('b', 1, 'b-1', 'committed', 0)
+            """)
+        let ledger = try PostgresLedger(url: url)
+        #expect(try ledger.unit(serial: "b-1")?.chipUID == nil)
+        #expect(try reserve(ledger, chip: "FF").chipUID == "FF")
+        #expect(throws: ProvisioningError.chipAlreadyAssigned(chipUID: "FF", serial: "b-2")) {
+            _ = try reserve(ledger, chip: "FF")
+        }
+    }
 }
