@@ -31,6 +31,8 @@ public struct LedgerUnit: Equatable, Sendable, Codable {
     public var host: String
     public var pid: Int32
     public var probe: String?
+    /// The chip's unique ID as read from the device (hex), recorded at reservation; nil for chips without one.
+    public var chipUID: String? = nil
     public var imageSHA256: String
     public var key: PublicKeyRecord?
     public var reservedAt: Date
@@ -58,14 +60,15 @@ public struct StationRun: Equatable, Sendable {
 /// Contract, which every implementation's tests check:
 /// - `reserve` is one transaction: it takes the next counter value of the batch, refuses once the batch has
 ///   `limit` units that are not `failed`, and inserts the row; two callers never get the same serial or MAC
-///   (also enforced by unique constraints), and a failed unit's serial is never handed out again.
+///   (also enforced by unique constraints), and a failed unit's serial is never handed out again. It records
+///   `chipUID` and refuses (`chipAlreadyAssigned`) a chip that already has a unit of the batch that is not failed.
 /// - `advance` moves a unit one step along `reserved → written → verified → committed` and refuses any other
 ///   move; `fail` ends an open unit with a cause.
 /// - `adopt` hands an open unit of a dead run to a new run, so a restart can finish it.
 public protocol Ledger: AnyObject {
     func reserve(
-        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, run: StationRun, date: Date,
-        allocate: (UInt64) throws -> (serial: String, mac: String?)
+        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, chipUID: String?, run: StationRun,
+        date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
     ) throws -> LedgerUnit
     func advance(_ id: Int64, to state: UnitState, key: PublicKeyRecord?, date: Date) throws
     func fail(_ id: Int64, cause: String, date: Date) throws
@@ -75,6 +78,15 @@ public protocol Ledger: AnyObject {
 }
 
 extension Ledger {
+    /// A reservation for a chip without a unique ID.
+    public func reserve(
+        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, run: StationRun, date: Date,
+        allocate: (UInt64) throws -> (serial: String, mac: String?)
+    ) throws -> LedgerUnit {
+        try reserve(batch: batch, limit: limit, firstSequence: firstSequence, imageSHA256: imageSHA256, chipUID: nil,
+                    run: run, date: date, allocate: allocate)
+    }
+
     /// Open units of `batch` left by earlier runs of the same station that are no longer alive on this host.
     public func orphans(batch: String, run: StationRun, isAlive: (Int32) -> Bool) throws -> [LedgerUnit] {
         try units(batch: batch).filter {

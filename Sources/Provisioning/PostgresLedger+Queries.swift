@@ -61,7 +61,8 @@ extension PostgresLedger {
                 sequence: UInt64(max(0, row.column("sequence")?.int64 ?? 0)), serial: text("serial") ?? "",
                 mac: text("mac"), state: text("state").flatMap(UnitState.init(rawValue:)) ?? .failed,
                 cause: text("cause"), station: text("station") ?? "", host: text("host") ?? "",
-                pid: row.column("pid")?.int32 ?? 0, probe: text("probe"), imageSHA256: text("image_sha256") ?? "",
+                pid: row.column("pid")?.int32 ?? 0, probe: text("probe"), chipUID: text("chip_uid"),
+                imageSHA256: text("image_sha256") ?? "",
                 key: key, reservedAt: Date(timeIntervalSince1970: row.column("reserved_at")?.double ?? 0),
                 updatedAt: Date(timeIntervalSince1970: row.column("updated_at")?.double ?? 0))
         }

@@ -61,6 +61,7 @@ public final class PostgresLedger: Ledger {
             host TEXT,
             pid INTEGER,
             probe TEXT,
+            chip_uid TEXT,
             image_sha256 TEXT,
             key_algorithm TEXT,
             public_key TEXT,
@@ -73,6 +74,13 @@ public final class PostgresLedger: Ledger {
         CREATE INDEX IF NOT EXISTS unit_free ON unit (batch, sequence) WHERE state = 'free';
         """
 
+    /// The chip's unique ID, added to tables made before it: at most one unit per chip among a batch's units that
+    /// are neither free nor failed.
+    public static let chipSchema = """
+        CREATE UNIQUE INDEX IF NOT EXISTS unit_chip ON unit (batch, chip_uid)
+            WHERE state NOT IN ('free', 'failed') AND chip_uid IS NOT NULL;
+        """
+
     func createSchema() throws {
         // Stations may create the tables at the same moment; the advisory lock makes the IF NOT EXISTS safe.
         try transaction {
@@ -80,14 +88,27 @@ public final class PostgresLedger: Ledger {
             for statement in Self.schema.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
                 try run(String(statement))
             }
+            // ALTER TABLE locks out every reader even when the column exists, which deadlocks against a station
+            // mid-reservation; so it runs only on a table made before the column.
+            let hasChip = try run("""
+                SELECT 1 FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'unit' AND column_name = 'chip_uid'
+                """)
+            if hasChip.isEmpty { try run("ALTER TABLE unit ADD COLUMN chip_uid TEXT") }
+            try run(Self.chipSchema)
         }
     }
 
     public func reserve(
-        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, run station: StationRun, date: Date,
-        allocate: (UInt64) throws -> (serial: String, mac: String?)
+        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, chipUID: String?,
+        run station: StationRun, date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
     ) throws -> LedgerUnit {
         let id: Int64 = try transaction {
+            if let chipUID, let serial = try run("""
+                SELECT serial FROM unit WHERE batch = $1 AND chip_uid = $2 AND state NOT IN ('free', 'failed')
+                """, [.init(string: batch), .init(string: chipUID)]).first?.column("serial")?.string {
+                throw ProvisioningError.chipAlreadyAssigned(chipUID: chipUID, serial: serial)
+            }
             var slot = try freeSlot(batch)
             if slot == nil {
                 try topUp(batch: batch, limit: limit, firstSequence: firstSequence, date: date)
@@ -97,12 +118,13 @@ public final class PostgresLedger: Ledger {
             let (serial, mac) = try allocate(sequence)
             try run("""
                 UPDATE unit SET state = 'reserved', serial = $1, mac = $2, station = $3, host = $4, pid = $5,
-                    probe = $6, image_sha256 = $7, reserved_at = $8, updated_at = $8
+                    probe = $6, image_sha256 = $7, reserved_at = $8, updated_at = $8, chip_uid = $10
                 WHERE id = $9
                 """, [.init(string: serial), mac.map { .init(string: $0) } ?? .null, .init(string: station.station),
                       .init(string: station.host), .init(int32: station.pid),
                       station.probe.map { .init(string: $0) } ?? .null, .init(string: imageSHA256),
-                      .init(double: date.timeIntervalSince1970), .init(int64: id)])
+                      .init(double: date.timeIntervalSince1970), .init(int64: id),
+                      chipUID.map { .init(string: $0) } ?? .null])
             return id
         }
         guard let unit = try fetch("SELECT * FROM unit WHERE id = $1", [.init(int64: id)]).first else {

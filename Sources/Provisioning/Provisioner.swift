@@ -38,10 +38,13 @@ public struct Provisioner {
     public var isAlive: (Int32) -> Bool = processIsAlive
     public let blockAddress: UInt64
     let blockLimit: Int
+    /// Where the chip's 96-bit unique ID is read (the chip YAML's `unique_id_address`); nil records no chip ID.
+    public var chipUIDAddress: UInt64?
 
     public init(batch: Batch, memory: [MemoryRegion], image: FirmwareImage, ledger: any Ledger, run: StationRun,
-                factory: IdentityFactory? = nil) throws(ProvisioningError) {
+                factory: IdentityFactory? = nil, chipUIDAddress: UInt64? = nil) throws(ProvisioningError) {
         self.batch = batch
+        self.chipUIDAddress = chipUIDAddress
         self.memory = memory
         self.image = image
         self.ledger = ledger
@@ -60,28 +63,52 @@ public struct Provisioner {
     {
         let onDevice = try? IdentityBlock(decoding: try target.read(address: blockAddress,
                                                                     count: min(blockLimit, 1024)))
+        let chipUID = try readChipUID(target)
         var resumable: LedgerUnit?
+        var foreign: LedgerUnit?
         if let onDevice, let known = try ledger.unit(serial: onDevice.serial), known.batch == batch.name {
-            if known.state == .committed { return .alreadyProvisioned(known) }
-            if known.state == .written || known.state == .verified { resumable = known }
+            // A unit is only ever finished or reported on the chip it was reserved for: the block alone may have
+            // been copied, or the board swapped behind the cable.
+            if let recorded = known.chipUID, recorded != chipUID {
+                foreign = known
+            } else if known.state == .committed {
+                return .alreadyProvisioned(known)
+            } else if known.state == .written || known.state == .verified {
+                resumable = known
+            }
         }
         let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
         for orphan in orphans where orphan.id != resumable?.id {
             let cause = "void: the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
-                + "and the board was not found again; identity void, never reused"
+                + "and its chip was not found again; identity void, never reused"
             try ledger.fail(orphan.id, cause: cause, date: clock())
             events(.voided(orphan))
+        }
+        if let foreign {
+            throw ProvisioningError.chipMismatch(serial: foreign.serial, recorded: foreign.chipUID ?? "none",
+                                                 attached: chipUID ?? "none")
         }
         if let resumable, let onDevice, resumable.pid == run.pid || !isAlive(resumable.pid) {
             return try resume(resumable, block: onDevice, target: target, events: events)
         }
-        return try fresh(target: target, events: events)
+        return try fresh(chipUID: chipUID, target: target, events: events)
     }
 
-    private func fresh(target: FlashTarget, events: @escaping (ProvisionEvent) -> Void) throws -> ProvisionOutcome {
+    /// The attached chip's unique ID as upper-case hex, nil when the chip has none. All ones or all zeros is
+    /// no identity (an unprogrammed or unmapped ID), so such chips are not told apart rather than all refused.
+    func readChipUID(_ target: FlashTarget) throws -> String? {
+        guard let chipUIDAddress else { return nil }
+        let bytes = try target.read(address: chipUIDAddress, count: 12)
+        guard bytes.contains(where: { $0 != 0xFF }), bytes.contains(where: { $0 != 0 }) else { return nil }
+        return bytes.map { String(format: "%02X", $0) }.joined()
+    }
+
+    private func fresh(chipUID: String?, target: FlashTarget, events: @escaping (ProvisionEvent) -> Void) throws
+        -> ProvisionOutcome
+    {
         var unit = try ledger.reserve(
             batch: batch.name, limit: batch.count, firstSequence: batch.identity.serial.first,
-            imageSHA256: image.sha256, run: run, date: clock()
+            imageSHA256: image.sha256, chipUID: chipUID, run: run, date: clock()
         ) { sequence in try factory.allocation(sequence: sequence, date: clock()) }
         events(.state(unit, .reserved))
         let block: [UInt8]

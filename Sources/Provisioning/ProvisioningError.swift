@@ -35,6 +35,11 @@ public enum ProvisioningError: Error, Equatable, CustomStringConvertible {
     case ledgerUnavailable(String)
     /// A ledger row broke a rule (a duplicate serial or MAC, a state change out of order).
     case ledgerConflict(String)
+    /// The attached chip already has a unit of the batch that is not failed: no chip gets two identities.
+    case chipAlreadyAssigned(chipUID: String, serial: String)
+    /// The board carries the identity of an open unit recorded for another chip (the block was copied or the
+    /// board swapped): that unit is not resumed on it.
+    case chipMismatch(serial: String, recorded: String, attached: String)
     /// The firmware image already has bytes where the identity block goes.
     case blockOverlapsImage(address: UInt64)
     /// The device holds a block that does not decode (wrong magic, version or CRC).
@@ -62,6 +67,12 @@ public enum ProvisioningError: Error, Equatable, CustomStringConvertible {
             "the ledger is unavailable: \(reason)"
         case .ledgerConflict(let reason):
             "ledger conflict: \(reason)"
+        case .chipAlreadyAssigned(let chip, let serial):
+            "chip \(chip) already has unit \(serial) of this batch; a chip is never given a second identity "
+                + "(fail that unit first if the board must be provisioned again)"
+        case .chipMismatch(let serial, let recorded, let attached):
+            "the board carries unit \(serial), recorded for chip \(recorded), but chip \(attached) is attached; "
+                + "erase the identity block of this board or attach the recorded chip"
         case .blockOverlapsImage(let address):
             "the image has bytes at the identity block address \(String(format: "0x%08llX", address)); "
                 + "set identity.address in the batch file to free flash"

@@ -59,7 +59,11 @@ public final class SQLiteLedger: Ledger {
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                 if version == 0 {
                     try db.execute(sql: schema)
-                    try db.execute(sql: "PRAGMA user_version = 1")
+                }
+                // Version 1 ledgers predate the chip's unique ID: their units keep a null one.
+                if version < 2 {
+                    try db.execute(sql: chipSchema)
+                    try db.execute(sql: "PRAGMA user_version = 2")
                 }
                 return .commit
             }
@@ -91,9 +95,15 @@ public final class SQLiteLedger: Ledger {
         CREATE INDEX unit_open ON unit (batch, state);
         """
 
+    /// Schema version 2: the chip's unique ID, at most one unit per chip among a batch's units that are not failed.
+    public static let chipSchema = """
+        ALTER TABLE unit ADD COLUMN chip_uid TEXT;
+        CREATE UNIQUE INDEX unit_chip ON unit (batch, chip_uid) WHERE state != 'failed' AND chip_uid IS NOT NULL;
+        """
+
     public func reserve(
-        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, run: StationRun, date: Date,
-        allocate: (UInt64) throws -> (serial: String, mac: String?)
+        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, chipUID: String?, run: StationRun,
+        date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
     ) throws -> LedgerUnit {
         try guarded {
             try queue.writeWithoutTransaction { db in
@@ -103,16 +113,21 @@ public final class SQLiteLedger: Ledger {
                         SELECT COUNT(*) FROM unit WHERE batch = ? AND state != 'failed'
                         """, arguments: [batch]) ?? 0
                     guard active < limit else { throw ProvisioningError.batchComplete(count: limit) }
+                    if let chipUID, let serial = try String.fetchOne(db, sql: """
+                        SELECT serial FROM unit WHERE batch = ? AND chip_uid = ? AND state != 'failed'
+                        """, arguments: [batch, chipUID]) {
+                        throw ProvisioningError.chipAlreadyAssigned(chipUID: chipUID, serial: serial)
+                    }
                     let last = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM unit WHERE batch = ?",
                                                   arguments: [batch])
                     let sequence = last.map { UInt64($0) + 1 } ?? firstSequence
                     let (serial, mac) = try allocate(sequence)
                     try db.execute(sql: """
                         INSERT INTO unit (batch, sequence, serial, mac, state, station, host, pid, probe,
-                                          image_sha256, reserved_at, updated_at)
-                        VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?)
+                                          chip_uid, image_sha256, reserved_at, updated_at)
+                        VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [batch, Int64(sequence), serial, mac, run.station, run.host, run.pid,
-                                         run.probe, imageSHA256, date.timeIntervalSince1970,
+                                         run.probe, chipUID, imageSHA256, date.timeIntervalSince1970,
                                          date.timeIntervalSince1970])
                     unit = try Self.fetch(db, id: db.lastInsertedRowID)
                     return .commit
@@ -216,7 +231,7 @@ public final class SQLiteLedger: Ledger {
             id: row["id"], batch: row["batch"], sequence: UInt64(max(0, sequence)), serial: row["serial"],
             mac: row["mac"], state: UnitState(rawValue: state) ?? .failed, cause: row["cause"],
             station: row["station"], host: row["host"], pid: row["pid"], probe: row["probe"],
-            imageSHA256: row["image_sha256"], key: key, reservedAt: Date(timeIntervalSince1970: reserved),
+            chipUID: row["chip_uid"], imageSHA256: row["image_sha256"], key: key, reservedAt: Date(timeIntervalSince1970: reserved),
             updatedAt: Date(timeIntervalSince1970: updated))
     }
 }

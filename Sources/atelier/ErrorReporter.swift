@@ -228,7 +228,7 @@ extension ErrorReporter {
         case .ledgerUnavailable:
             Report(message: error.description, hint: "check the --ledger path exists and is writable",
                    exitCode: .environment)
-        case .exhausted, .batchComplete, .ledgerConflict, .invalidBlock:
+        case .exhausted, .batchComplete, .ledgerConflict, .invalidBlock, .chipAlreadyAssigned, .chipMismatch:
             Report(message: error.description, hint: nil, exitCode: .refused)
         }
     }

@@ -46,6 +46,7 @@ import Testing
                                           environment: "ATELIER_PROVISION_CRASH_AFTER=\(point)"),
                     station.provisionLine(ledger: ledger, station: "k", board: board, output: "restart-\(index)"),
                     station.readBackLine(board: board),
+                    station.uidLine(board: board),
                 ]
             }
             _ = try station.underRig(boards: indices.map { "K\($0)" }, state: "state-\(group)", lines)
@@ -78,7 +79,61 @@ import Testing
             #expect(Set(rows.map(\.serial)).count == rows.count && Set(rows.compactMap(\.mac)).count == rows.count)
             let onBoards = Set(boardsOf[which].compactMap { station.block($0)?.serial })
             #expect(onBoards == Set(committed.map(\.serial)), "\(context)")
+            // Each committed unit belongs to the chip of the board that carries it, and no chip has two.
+            for board in boardsOf[which] {
+                let row = committed.first { $0.serial == station.block(board)?.serial }
+                #expect(row?.chipUID != nil && row?.chipUID == station.uid(board), "\(context): board \(board)")
+            }
         }
+    }
+}
+
+/// A station killed right after 'written', then restarted with other chips attached: the dead run's unit is
+/// finished only on its own chip. A blank board gets a new unit and the dead one is voided; a board carrying a
+/// copy of the dead board's flash (its identity block included) on another chip is refused.
+@Suite(.serialized) struct ProvisionChipRecoveryUnderRigTests {
+    @Test(arguments: ["sqlite", "postgres"])
+    func aRestartOnAnotherChipNeverResumesTheDeadRunsUnit(ledgerKind: String) throws {
+        let station = try ProvisionRigStation(count: 10)
+        let ledger = ledgerKind == "sqlite" ? "sqlite:\(station.file("ledger.sqlite").path)"
+            : try PostgresServer.shared().newDatabase()
+        let boards = ["DEAD", "OTHER", "COPY"]
+        _ = try station.underRig(boards: boards, state: "state", [
+            station.provisionLine(ledger: ledger, station: "k", board: "DEAD", output: "kill",
+                                  environment: "ATELIER_PROVISION_CRASH_AT=written"),
+        ])
+        #expect(station.exitCode("kill") == 137, "the station was not killed: \(station.log("kill.err"))")
+        let dead = try #require(try openLedger(ledger).units(batch: "stations").first)
+        #expect(dead.state == .written && dead.chipUID != nil)
+
+        // COPY's flash becomes DEAD's, identity block and all; its chip (unique ID) stays its own.
+        let state = station.file("state")
+        let names = try FileManager.default.contentsOfDirectory(atPath: state.path)
+        let deadFile = try #require(names.first { $0.contains(ProvisionRigStation.probeSerial("DEAD")) }, "\(names)")
+        let copyFile = deadFile.replacingOccurrences(of: ProvisionRigStation.probeSerial("DEAD"),
+                                                     with: ProvisionRigStation.probeSerial("COPY"))
+        try? FileManager.default.removeItem(at: state.appendingPathComponent(copyFile))
+        try FileManager.default.copyItem(at: state.appendingPathComponent(deadFile),
+                                         to: state.appendingPathComponent(copyFile))
+
+        _ = try station.underRig(boards: boards, state: "state", [
+            station.provisionLine(ledger: ledger, station: "k", board: "COPY", output: "copy"),
+            station.provisionLine(ledger: ledger, station: "k", board: "OTHER", output: "other"),
+            station.provisionLine(ledger: ledger, station: "k", board: "DEAD", output: "back"),
+        ] + boards.map(station.uidLine))
+        #expect(station.exitCode("copy") == 1, "the copied block was accepted: \(station.log("copy"))")
+        #expect(station.log("copy.err").contains("recorded for chip \(dead.chipUID ?? "?")"),
+                "\(station.log("copy.err"))")
+        #expect(station.result("other")?["result"] as? String == "committed", "\(station.log("other.err"))")
+        // The dead board itself comes back after its unit was voided: a new serial, never the void one.
+        #expect(station.result("back")?["result"] as? String == "committed", "\(station.log("back.err"))")
+
+        let rows = try openLedger(ledger).units(batch: "stations")
+        #expect(rows.map(\.state) == [.failed, .committed, .committed], "\(rows)")
+        #expect(rows[0].serial == dead.serial && LedgerReport.category(of: rows[0].cause ?? "") == "void")
+        #expect(rows[1].chipUID == station.uid("OTHER") && rows[2].chipUID == station.uid("DEAD"))
+        #expect(station.result("back")?["chip_uid"] as? String == station.uid("DEAD"))
+        #expect(Set(rows.map(\.serial)).count == 3 && station.uid("COPY") != station.uid("DEAD"))
     }
 }
 

@@ -7,6 +7,8 @@ import Testing
 /// boards attached, so a provisioning run, a restart and the read-back of every board share one testbed.
 struct ProvisionRigStation {
     static let blockAddress = "0x080E0000"
+    /// The STM32F407's 96-bit unique ID (`unique_id_address` of Boards/chips/stm32f407vg.yaml).
+    static let uidAddress = "0x1FFF7A10"
     let work: URL
     let atelier: String
     let rig: String
@@ -50,6 +52,18 @@ struct ProvisionRigStation {
     func readBackLine(board name: String) -> String {
         "\(atelier) read \(Self.blockAddress) 1024 --probe \(Self.probeSerial(name)) "
             + "-o \(file("block-\(name).bin").path) > \(file("read-\(name).log").path) 2>&1"
+    }
+
+    /// `atelier read` of a board's chip unique ID into `uid-NAME.bin`: the judge of what the ledger recorded.
+    func uidLine(board name: String) -> String {
+        "\(atelier) read \(Self.uidAddress) 12 --probe \(Self.probeSerial(name)) "
+            + "-o \(file("uid-\(name).bin").path) > \(file("uid-\(name).log").path) 2>&1"
+    }
+
+    /// The unique ID read from board `name`, as the ledger writes it (upper-case hex); nil when not read.
+    func uid(_ name: String) -> String? {
+        guard let data = try? Data(contentsOf: file("uid-\(name).bin")), data.count == 12 else { return nil }
+        return data.map { String(format: "%02X", $0) }.joined()
     }
 
     /// Runs `lines` under one rig exec with `boards` (names) attached, their flash kept in `state`.

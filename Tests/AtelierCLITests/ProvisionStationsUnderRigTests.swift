@@ -20,7 +20,7 @@ import Testing
         DispatchQueue.concurrentPerform(iterations: Self.stations) { index in
             let lines = [station.provisionLine(ledger: ledger, station: "s\(index)", count: Self.boardsPerStation,
                                                output: "run-\(index)")]
-                + boards[index].map(station.readBackLine)
+                + boards[index].map(station.readBackLine) + boards[index].map(station.uidLine)
             _ = try? station.underRig(boards: boards[index], state: "state-\(index)", lines)
         }
         for index in 0..<Self.stations {
@@ -35,6 +35,8 @@ import Testing
         #expect(Set(rows.compactMap(\.mac)).count == units)
         // A board is one probe: no probe (serial and port) holds two units.
         #expect(Set(rows.compactMap(\.probe)).count == units)
+        // No chip holds two units: every row records its chip's unique ID, and they all differ.
+        #expect(Set(rows.compactMap(\.chipUID)).count == units, "\(rows.map(\.chipUID))")
         #expect(Set(rows.map(\.station)) == Set((0..<Self.stations).map { "s\($0)" }))
 
         // Every board carries exactly the identity the ledger gave it, key included.
@@ -44,6 +46,9 @@ import Testing
             let row = try #require(rows.first { $0.serial == block.serial }, "board \(name) has \(block.serial)")
             #expect(row.mac == block.mac?.description && row.key?.fingerprint == block.key?.publicRecord.fingerprint)
             #expect(row.probe?.contains(ProvisionRigStation.probeSerial(name)) == true, "\(name): \(row)")
+            // The ledger's chip is the one the board's own ID registers name.
+            let uid = try #require(station.uid(name), "board \(name): \(station.log("uid-\(name).log"))")
+            #expect(row.chipUID == uid, "\(name): \(row)")
         }
         #expect(Set(byBoard.compactMap { $0.1?.serial }) == Set(rows.map(\.serial)))
 

@@ -29,10 +29,14 @@ struct ProvisionerTests {
         image = try FirmwareImage(segments: [Segment(address: 0x0800_0000, bytes: (0..<6000).map { UInt8($0 % 251) })])
     }
 
+    /// Where the in-memory boards keep their chip's unique ID, clear of the image and the identity block.
+    static let uidAddress: UInt64 = 0x0800_E000
+
     func provisioner(pid: Int32, alive: Set<Int32> = []) throws -> Provisioner {
         var provisioner = try Provisioner(batch: batch, memory: MemoryFlashTarget.memory, image: image,
                                           ledger: try SQLiteLedger(path: path),
-                                          run: StationRun(station: "s1", host: "h", pid: pid))
+                                          run: StationRun(station: "s1", host: "h", pid: pid),
+                                          chipUIDAddress: Self.uidAddress)
         provisioner.isAlive = { alive.contains($0) || $0 == pid }
         return provisioner
     }
@@ -107,6 +111,74 @@ struct ProvisionerTests {
         guard case .resumed(let resumed) = outcome else { Issue.record("\(outcome)"); return }
         #expect(resumed.serial == unit.serial && resumed.state == .committed)
         #expect(try ledger.units(batch: "b").map(\.state) == [.committed])
+    }
+
+    /// A board whose chip has the unique ID `uid` (12 bytes of `uid`), blank otherwise.
+    func board(uid: UInt8) -> MemoryFlashTarget {
+        let target = MemoryFlashTarget()
+        let offset = Int(Self.uidAddress - 0x0800_0000)
+        target.bytes.replaceSubrange(offset..<(offset + 12), with: repeatElement(uid, count: 12))
+        return target
+    }
+
+    /// The state a run leaves when it dies right after 'written' on `target`: the block on the board, the row open.
+    func deadRunWrote(on target: MemoryFlashTarget) throws -> LedgerUnit {
+        let ledger = try SQLiteLedger(path: path)
+        let dead = try provisioner(pid: 1)
+        let unit = try ledger.reserve(batch: "b", limit: 3, firstSequence: 1, imageSHA256: image.sha256,
+                                      chipUID: try dead.readChipUID(target), run: dead.run, date: Date()) {
+            try dead.factory.allocation(sequence: $0, date: Date())
+        }
+        let block = try dead.factory.block(serial: unit.serial, mac: unit.mac)
+        for segment in try dead.merged(try block.encoded()).segments {
+            target.bytes.replaceSubrange(Int(segment.address - 0x0800_0000)..<Int(segment.end - 0x0800_0000),
+                                         with: segment.bytes)
+        }
+        try ledger.advance(unit.id, to: .written, key: block.key?.publicRecord, date: Date())
+        return unit
+    }
+
+    @Test func theLedgerRecordsTheChipsUniqueIDAndAChipIsNeverGivenTwoIdentities() throws {
+        let target = board(uid: 0xA1)
+        guard case .committed(let unit) = try provisioner(pid: 1).provision(target: target) else {
+            Issue.record("not committed"); return
+        }
+        #expect(unit.chipUID == String(repeating: "A1", count: 12))
+        #expect(try SQLiteLedger(path: path).unit(serial: unit.serial)?.chipUID == unit.chipUID)
+        // The same chip with its identity block erased is refused, not given a second serial.
+        target.bytes.replaceSubrange(0xF000..<0x10000, with: repeatElement(0xFF, count: 0x1000))
+        #expect(throws: ProvisioningError.chipAlreadyAssigned(chipUID: unit.chipUID ?? "", serial: unit.serial)) {
+            _ = try provisioner(pid: 2).provision(target: target)
+        }
+    }
+
+    @Test func aDeadRunsUnitIsResumedOnlyOnItsOwnChip() throws {
+        let original = board(uid: 0xA1)
+        let unit = try deadRunWrote(on: original)
+        // Another chip carrying a copy of that board's flash: refused, and the dead run's unit voided for good.
+        let copy = board(uid: 0xB2)
+        copy.bytes.replaceSubrange(0..<0xE000, with: original.bytes[0..<0xE000])
+        copy.bytes.replaceSubrange(0xF000..<0x10000, with: original.bytes[0xF000..<0x10000])
+        #expect(throws: ProvisioningError.chipMismatch(serial: unit.serial, recorded: String(repeating: "A1", count: 12),
+                                                       attached: String(repeating: "B2", count: 12))) {
+            _ = try provisioner(pid: 2).provision(target: copy)
+        }
+        let ledger = try SQLiteLedger(path: path)
+        #expect(try ledger.units(batch: "b").map(\.state) == [.failed])
+        // The original chip comes back later: its unit is void, so it gets a new serial, never the old one.
+        guard case .committed(let next) = try provisioner(pid: 3).provision(target: original) else {
+            Issue.record("not committed"); return
+        }
+        #expect(next.serial == "AT-0002" && next.chipUID == String(repeating: "A1", count: 12))
+    }
+
+    @Test func aRestartWithAnotherBlankChipVoidsTheDeadRunsUnit() throws {
+        let unit = try deadRunWrote(on: board(uid: 0xA1))
+        let outcome = try provisioner(pid: 2).provision(target: board(uid: 0xC3))
+        guard case .committed(let next) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(next.serial == "AT-0002" && next.chipUID == String(repeating: "C3", count: 12))
+        let rows = try SQLiteLedger(path: path).units(batch: "b")
+        #expect(rows.map(\.serial) == [unit.serial, "AT-0002"] && rows.map(\.state) == [.failed, .committed])
     }
 
     @Test func aUnitReservedByADeadRunIsVoidedAndItsSerialNeverReused() throws {

@@ -14,7 +14,8 @@ extension VirtualChip {
     public static func make(
         for context: VirtualDeviceContext
     ) throws -> (chip: VirtualChip, persist: (() throws -> Void)?) {
-        let chip = try VirtualChip(board: context.board, clock: context.clock)
+        // The state name is the serial (plus the port for twins): distinct per device, the same on every run.
+        let chip = try VirtualChip(board: context.board, clock: context.clock, identitySeed: context.stateName)
         guard let store = context.store else { return (chip, nil) }
         let path = store.path(kind: context.spec.kind, board: context.board.id, serial: context.stateName)
         try store.load(into: chip.flash, path: path)

@@ -22,6 +22,9 @@ public final class VirtualChip {
     public let board: Board?
     public let clock: ChipClock
     public let flash: FlashArray
+    /// What the unique ID (STM32 UID, nRF52 FICR DEVICEID) is derived from besides the chip id: the device's
+    /// place in the rig, so two boards of one kind differ as real parts do, and a saved state and a fresh run agree.
+    public let identitySeed: String
     let flashController: FlashController?
     let core: CortexMCore
     let devices = DeviceMap()
@@ -75,16 +78,19 @@ public final class VirtualChip {
     var scs: SystemControlSpace?
     var sysTick: SysTick?
 
-    public convenience init(board: Board, clock: ChipClock = VirtualClock(timeScale: 0)) throws {
-        try self.init(chip: board.chip, board: board, clock: clock)
+    public convenience init(board: Board, clock: ChipClock = VirtualClock(timeScale: 0),
+                            identitySeed: String = "") throws {
+        try self.init(chip: board.chip, board: board, clock: clock, identitySeed: identitySeed)
     }
 
-    public init(chip: Chip, board: Board? = nil, clock: ChipClock = VirtualClock(timeScale: 0)) throws {
+    public init(chip: Chip, board: Board? = nil, clock: ChipClock = VirtualClock(timeScale: 0),
+                identitySeed: String = "") throws {
         guard chip.core.architecture == .arm else { throw ChipError.unsupportedCore(chip.core.rawValue) }
         guard let flashRegion = chip.flash else { throw ChipError.noFlash(chip: chip.id) }
         self.chip = chip
         self.board = board
         self.clock = clock
+        self.identitySeed = identitySeed
         core = try CortexMCore(core: chip.core)
         flash = FlashArray(region: flashRegion)
         switch chip.flashController {
@@ -223,13 +229,19 @@ public final class VirtualChip {
         }
         if chip.flashController == "nrf52" { words += nordicFICR() }
         if let address = chip.debug?.uniqueIDAddress {
-            // Stable per chip id, so a saved state and a fresh run agree.
-            var seed: UInt32 = 0x811C_9DC5
-            for byte in chip.id.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
+            let seed = uniqueIDSeed
             let bytes = (0..<12).map { UInt8(truncatingIfNeeded: (seed &* UInt32($0 + 1) &+ 0x9E37_79B9) >> 13) }
             words.append((UInt32(truncatingIfNeeded: address), bytes))
         }
         return words
+    }
+
+    /// FNV-1a of the chip id and the identity seed; with an empty seed, the value earlier states were made with.
+    private var uniqueIDSeed: UInt32 {
+        var seed: UInt32 = 0x811C_9DC5
+        let text = identitySeed.isEmpty ? chip.id : chip.id + "/" + identitySeed
+        for byte in text.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
+        return seed
     }
 
     static func littleEndian(_ word: UInt32) -> [UInt8] {
@@ -243,8 +255,7 @@ public final class VirtualChip {
         let ramKiB = UInt32(truncatingIfNeeded: (chip.ram?.size ?? 0) / 1024)
         // DEVICEID and the BLE device address: fixed per chip id (as the unique ID of STM32s), so a saved state
         // and a fresh run agree; the address is a random static one (the two top bits set).
-        var seed: UInt32 = 0x811C_9DC5
-        for byte in chip.id.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
+        let seed = uniqueIDSeed
         let deviceID = (seed, seed &* 0x9E37_79B9 ^ 0x5A5A_A5A5)
         let values: [(UInt32, UInt32)] = [
             (0x1000_0010, page), (0x1000_0014, UInt32(flash.size) / page), (0x1000_005C, 0xFFFF_0150),

@@ -58,8 +58,12 @@ extension Atelier.Provision {
             for chosen in try probes() {
                 let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
                 let run = StationRun(station: stationName, probe: chosen.description)
+                // Only a debug probe reads the ID registers; a ROM bootloader (DfuSe) refuses addresses outside its
+                // memory layout, so its units record no chip ID.
+                let uidAddress = ProgrammerRegistry.debugKinds.contains(chosen.kind)
+                    ? board.chip.debug?.uniqueIDAddress : nil
                 let provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
-                                                  run: run)
+                                                  run: run, chipUIDAddress: uidAddress)
                 let started = Date()
                 let outcome = try provisioner.provision(target: programmer.target, events: output.handle)
                 try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))

@@ -51,7 +51,7 @@ final class ProvisionOutput {
         if json {
             try JSONOutput.printLine(ProvisionSummary(
                 result: result, serial: unit.serial, mac: unit.mac, state: unit.state.rawValue, cause: cause,
-                station: unit.station, probe: probe, imageSHA256: unit.imageSHA256,
+                station: unit.station, probe: probe, chipUID: unit.chipUID, imageSHA256: unit.imageSHA256,
                 publicKey: unit.key?.publicKey, fingerprint: unit.key?.fingerprint, seconds: seconds))
             return
         }
@@ -85,6 +85,8 @@ struct ProvisionSummary: Encodable {
     var cause: String?
     var station: String
     var probe: String
+    /// The chip's unique ID read from the device (hex); nil for chips without one.
+    var chipUID: String?
     var imageSHA256: String
     var publicKey: String?
     var fingerprint: String?
@@ -93,6 +95,7 @@ struct ProvisionSummary: Encodable {
     enum CodingKeys: String, CodingKey {
         case result, serial, mac, state, cause, station, probe, seconds, fingerprint
         case imageSHA256 = "image_sha256"
+        case chipUID = "chip_uid"
         case publicKey = "public_key"
     }
 }
