@@ -3,7 +3,7 @@ import Testing
 
 /// `atelier probes` finds the rig's CMSIS-DAP v2 probe through the real USB module and libusb: by its DAPLink IDs
 /// and its "CMSIS-DAP" interface string, with the serial its string descriptor gives.
-@Suite struct CMSISDAPProbesListingTests {
+@Suite struct CMSISDAPProbesUnderRigTests {
     let atelier: String
     let rig: String
 
