@@ -18,6 +18,7 @@ import tempfile
 
 # The same measurement as the ST-Link benchmark: the tool under /usr/bin/time inside `atelier-rig exec`.
 from stlink_bench import run_tool
+from benchlib import write_report
 
 CASES = [
     ("nrf52840dk", "cmsis-dap:nrf52840dk", "target/nrf52.cfg", 0x00000000, 256 << 10),
@@ -54,12 +55,7 @@ def main():
             rows.append((board, size, results))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report = render(rows, arguments.runs)
-    if arguments.out == "-":
-        print(report)
-    else:
-        with open(arguments.out, "w") as f:
-            f.write(report)
+    write_report(render(rows, arguments.runs), arguments.out)
 
 
 def render(rows, runs):

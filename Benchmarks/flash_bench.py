@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from benchlib import write_report
 
 BOARD = "stm32f4-discovery"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,12 +106,7 @@ def main():
             print(f"{size >> 20} MiB image: peak RSS {rss} KiB", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report = render(rows, memory, arguments.runs)
-    if arguments.out == "-":
-        print(report)
-    else:
-        with open(arguments.out, "w") as f:
-            f.write(report)
+    write_report(render(rows, memory, arguments.runs), arguments.out)
 
 
 def render(rows, memory, runs):

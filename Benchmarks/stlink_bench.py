@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from benchlib import write_report
 
 CASES = [
     ("bluepill", "stlink:bluepill", "target/stm32f1x.cfg", 64 << 10),
@@ -89,12 +90,7 @@ def main():
             rows.append((board, size, results))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report = render(rows, arguments.runs)
-    if arguments.out == "-":
-        print(report)
-    else:
-        with open(arguments.out, "w") as f:
-            f.write(report)
+    write_report(render(rows, arguments.runs), arguments.out)
 
 
 def render(rows, runs):

@@ -19,6 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from flash_bench import measure  # noqa: E402  (same measuring harness as the DfuSe benchmark)
+from benchlib import write_report
 
 DEVICE = "usbasp:uno"
 
@@ -73,12 +74,7 @@ def main():
             print(f"32 KiB {case}: atelier {mine[0]:.2f} s, avrdude {peer[0]:.2f} s", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report = render(rows, arguments.runs)
-    if arguments.out == "-":
-        print(report)
-    else:
-        with open(arguments.out, "w") as f:
-            f.write(report)
+    write_report(render(rows, arguments.runs), arguments.out)
 
 
 def render(rows, runs):
