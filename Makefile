@@ -91,9 +91,9 @@ demo: build
 	echo; echo "== atelier new $$demo --board bluepill --template provisioned, then atelier build"; \
 	$(ATELIER) new $$demo --board bluepill --template provisioned > /dev/null && \
 	(cd $$demo && $(CURDIR)/$(ATELIER) build > /dev/null) && \
-	echo && echo "== atelier-rig exec (5 virtual Blue Pills) -- atelier provision batch.yaml --count 5" && \
+	echo && echo "== atelier-rig exec (5 virtual Blue Pills) -- atelier provision batch.yaml --parallel 5" && \
 	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --state state $$boards -- \
-		$(CURDIR)/$(ATELIER) provision batch.yaml --count 5 --station demo 2> /dev/null) && \
+		$(CURDIR)/$(ATELIER) provision batch.yaml --parallel 5 --station demo 2> /dev/null) && \
 	echo && echo "== atelier-rig exec -- atelier run --expect 'serial AT-'   (the firmware reads its identity block)" && \
 	(cd $$demo && $(CURDIR)/$(RIG) exec --time-scale 0 --state state $$boards --console /dev/null -- \
 		$(CURDIR)/$(ATELIER) run --probe DEMOPROVISION00000000001 --expect 'serial AT-[0-9-]+' --timeout 30) && \

@@ -153,22 +153,29 @@ def main():
         postgres.stop()
         shutil.rmtree(shm, ignore_errors=True)
 
-    # 8 slots: eight `atelier provision --probe` processes at once on one rig, one SQLite ledger.
+    # 8 slots: one `atelier provision --parallel 8` process (a slot thread per board), and, for comparison, eight
+    # `atelier provision --probe` processes at once; each on one rig and one SQLite ledger.
     slots = 8
-    per_hour = []
+    per_hour = {"one process": [], "8 processes": []}
+    forms = {
+        "one process": lambda ledger: f'"$ATELIER" provision batch.yaml --ledger {ledger} --station line '
+                                      f'--parallel {slots} > /dev/null 2>&1 || exit 1;',
+        "8 processes": lambda ledger: " ".join(
+            f'"$ATELIER" provision batch.yaml --ledger {ledger} --station slot{i} --probe {serial(i)} '
+            f'> /dev/null 2>&1 &' for i in range(slots)) + " wait;",
+    }
     for run in range(args.runs):
-        ledger = f"sqlite:{folder}/slots-{run}.sqlite"
-        jobs = " ".join(f'"$ATELIER" provision batch.yaml --ledger {ledger} --station slot{i} --probe {serial(i)} '
-                        f'> /dev/null 2>&1 &' for i in range(slots))
-        out = under_rig(args, folder, f"slots-{run}", range(slots),
-                        f's=$(date +%s.%N); {jobs} wait; echo "$s $(date +%s.%N)"; '
-                        f'"$ATELIER" provision report batch.yaml --ledger {ledger} --csv')
-        took = seconds(out.splitlines()[0])
-        committed = int(out.splitlines()[-1].split(",")[6])
-        if committed != slots:
-            sys.exit(f"only {committed} of {slots} units committed:\n{out}")
-        per_hour.append(slots / took * 3600)
-        print(f"{slots} slots: {slots} units in {took:.2f} s", file=sys.stderr)
+        for form, jobs in forms.items():
+            ledger = f"sqlite:{folder}/slots-{run}-{form.split()[0]}.sqlite"
+            out = under_rig(args, folder, f"slots-{run}-{form.split()[0]}", range(slots),
+                            f's=$(date +%s.%N); {jobs(ledger)} echo "$s $(date +%s.%N)"; '
+                            f'"$ATELIER" provision report batch.yaml --ledger {ledger} --csv')
+            took = seconds(out.splitlines()[0])
+            committed = int(out.splitlines()[-1].split(",")[6])
+            if committed != slots:
+                sys.exit(f"{form}: only {committed} of {slots} units committed:\n{out}")
+            per_hour[form].append(slots / took * 3600)
+            print(f"{slots} slots, {form}: {slots} units in {took:.2f} s", file=sys.stderr)
 
     # Overhead: one unit provisioned against `atelier flash` of the same bytes (image plus an identity-sized
     # block), each on a fresh board, each verified; the difference is what provisioning adds.
@@ -207,12 +214,16 @@ def main():
                      "transaction (write lock, count, insert, flush) of one station process.\n\n")
         handle.write("Units per hour: Blue Pills on emulated ST-Links at `--time-scale 1` (datasheet erase and "
                      f"program times), a {IMAGE_SIZE // 1024} KiB image plus a P-256 identity block per unit. "
-                     f"{slots} slots: {slots} `atelier provision --probe` processes at once on one rig and one SQLite "
-                     "ledger. Overhead: one unit provisioned against `atelier flash` of the same bytes (image and a "
-                     "block-sized segment) on a fresh board; both verify. Median of "
+                     f"{slots} slots: one `atelier provision --parallel {slots}` process (a thread per board), and "
+                     f"for comparison {slots} `atelier provision --probe` processes at once; each on one rig and one "
+                     "SQLite ledger. Overhead: one unit provisioned against `atelier flash` of the same bytes (image "
+                     "and a block-sized segment) on a fresh board; both verify. Median of "
                      f"{args.runs}.\n\n")
         handle.write("| measure | value |\n|---|---|\n")
-        handle.write(f"| units per hour, {slots} slots | {statistics.median(per_hour):.0f} |\n")
+        handle.write(f"| units per hour, {slots} slots, one `--parallel {slots}` process | "
+                     f"{statistics.median(per_hour['one process']):.0f} |\n")
+        handle.write(f"| units per hour, {slots} slots, {slots} processes | "
+                     f"{statistics.median(per_hour['8 processes']):.0f} |\n")
         handle.write(f"| one unit: atelier provision (s) | {provision:.2f} |\n")
         handle.write(f"| same bytes: atelier flash (s) | {flash:.2f} |\n")
         handle.write(f"| per-unit overhead beyond flashing (s) | {overhead:.2f} |\n")

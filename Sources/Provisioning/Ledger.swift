@@ -88,6 +88,8 @@ extension Ledger {
     }
 
     /// Open units of `batch` left by earlier runs of the same station that are no longer alive on this host.
+    /// A unit of this very process (same pid) is never one: the other boards of a parallel run share the pid, and
+    /// their units are alive.
     public func orphans(batch: String, run: StationRun, isAlive: (Int32) -> Bool) throws -> [LedgerUnit] {
         try units(batch: batch).filter {
             $0.state.isOpen && $0.station == run.station && $0.pid != run.pid

@@ -24,6 +24,25 @@ public enum ProvisionEvent: Sendable {
     case flash(FlashEvent)
 }
 
+/// What an attached board carries before anything is written: its identity block, its chip, and the ledger's
+/// unit for that block.
+public struct AttachedBoard: Sendable {
+    /// The identity block on the board, when one decodes.
+    public let block: IdentityBlock?
+    /// The chip's unique ID (hex), nil when it has none or the programmer cannot read it.
+    public let chipUID: String?
+    /// This batch's unit for the block's serial, when the ledger has one.
+    public let recorded: LedgerUnit?
+
+    /// The open unit this board holds written on its own chip: one a restart may finish.
+    public var resumable: LedgerUnit? {
+        guard let recorded, recorded.state == .written || recorded.state == .verified,
+              recorded.chipUID == nil || recorded.chipUID == chipUID
+        else { return nil }
+        return recorded
+    }
+}
+
 /// Provisions the board behind one `FlashTarget`: recover, reserve, write, verify, commit.
 ///
 /// The device side stays behind `FlashTarget` so this module needs no USB; the CLI opens the programmer.
@@ -61,37 +80,52 @@ public struct Provisioner {
     public func provision(target: FlashTarget, events: @escaping (ProvisionEvent) -> Void = { _ in }) throws
         -> ProvisionOutcome
     {
-        let onDevice = try? IdentityBlock(decoding: try target.read(address: blockAddress,
-                                                                    count: min(blockLimit, 1024)))
+        let board = try inspect(target)
+        try voidOrphans(sparing: [board], events: events)
+        return try provision(board, target: target, events: events)
+    }
+
+    /// What `target`'s board carries before anything is written. A run of several boards inspects all of them
+    /// before recovering, so that no slot voids a unit another slot's board is about to finish.
+    public func inspect(_ target: FlashTarget) throws -> AttachedBoard {
+        let block = try? IdentityBlock(decoding: try target.read(address: blockAddress, count: min(blockLimit, 1024)))
         let chipUID = try readChipUID(target)
-        var resumable: LedgerUnit?
-        var foreign: LedgerUnit?
-        if let onDevice, let known = try ledger.unit(serial: onDevice.serial), known.batch == batch.name {
-            // A unit is only ever finished or reported on the chip it was reserved for: the block alone may have
-            // been copied, or the board swapped behind the cable.
-            if let recorded = known.chipUID, recorded != chipUID {
-                foreign = known
-            } else if known.state == .committed {
-                return .alreadyProvisioned(known)
-            } else if known.state == .written || known.state == .verified {
-                resumable = known
-            }
+        let recorded = try block.flatMap { try ledger.unit(serial: $0.serial) }.flatMap {
+            $0.batch == batch.name ? $0 : nil
         }
-        let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
-        for orphan in orphans where orphan.id != resumable?.id {
+        return AttachedBoard(block: block, chipUID: chipUID, recorded: recorded)
+    }
+
+    /// Voids the units dead runs of this station left open, but for those that one of `boards` (every board of
+    /// this run) can finish: those are its slot's to resume.
+    public func voidOrphans(sparing boards: [AttachedBoard], events: (ProvisionEvent) -> Void = { _ in }) throws {
+        let spared = Set(boards.compactMap { $0.resumable?.id })
+        for orphan in try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
+        where !spared.contains(orphan.id) {
             let cause = "void: the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
                 + "and its chip was not found again; identity void, never reused"
             try ledger.fail(orphan.id, cause: cause, date: clock())
             events(.voided(orphan))
         }
-        if let foreign {
-            throw ProvisioningError.chipMismatch(serial: foreign.serial, recorded: foreign.chipUID ?? "none",
-                                                 attached: chipUID ?? "none")
+    }
+
+    /// Provisions the board `inspect` found on `target`, once the dead runs' units have been recovered.
+    public func provision(_ board: AttachedBoard, target: FlashTarget,
+                          events: @escaping (ProvisionEvent) -> Void = { _ in }) throws -> ProvisionOutcome {
+        if let known = board.recorded {
+            // A unit is only ever finished or reported on the chip it was reserved for: the block alone may have
+            // been copied, or the board swapped behind the cable.
+            if let recorded = known.chipUID, recorded != board.chipUID {
+                throw ProvisioningError.chipMismatch(serial: known.serial, recorded: recorded,
+                                                     attached: board.chipUID ?? "none")
+            }
+            if known.state == .committed { return .alreadyProvisioned(known) }
+            if let resumable = board.resumable, let block = board.block,
+               resumable.pid == run.pid || !isAlive(resumable.pid) {
+                return try resume(resumable, block: block, target: target, events: events)
+            }
         }
-        if let resumable, let onDevice, resumable.pid == run.pid || !isAlive(resumable.pid) {
-            return try resume(resumable, block: onDevice, target: target, events: events)
-        }
-        return try fresh(chipUID: chipUID, target: target, events: events)
+        return try fresh(chipUID: board.chipUID, target: target, events: events)
     }
 
     /// The attached chip's unique ID as upper-case hex, nil when the chip has none. All ones or all zeros is

@@ -85,6 +85,21 @@ public enum ProbeSelector: Sendable, Hashable, CustomStringConvertible {
         return only
     }
 
+    /// Chooses one probe per selector, in the selectors' order, each as `select` chooses it; refuses two selectors
+    /// that name the same probe, since one board cannot be worked on twice at once.
+    public static func selectEach(_ selectors: [ProbeSelector], from probes: [DetectedProbe],
+                                  kinds: Set<ProbeKind>? = nil) throws(ProbeSelectorError) -> [DetectedProbe] {
+        var chosen: [(selector: ProbeSelector, probe: DetectedProbe)] = []
+        for selector in selectors {
+            let probe = try select(selector, from: probes, kinds: kinds)
+            if let earlier = chosen.first(where: { $0.probe == probe }) {
+                throw .duplicate(earlier.selector.description, selector.description, probe: probe.description)
+            }
+            chosen.append((selector, probe))
+        }
+        return chosen.map(\.probe)
+    }
+
     private static func sorted(_ kinds: Set<ProbeKind>) -> [ProbeKind] {
         kinds.sorted { $0.rawValue < $1.rawValue }
     }
@@ -100,6 +115,8 @@ public enum ProbeSelectorError: Error, Sendable, Equatable, CustomStringConverti
     case noMatch(selector: String, candidates: [String])
     /// Several probes match; atelier refuses to guess.
     case ambiguous(selector: String?, candidates: [String])
+    /// Two selectors of one command name the same probe.
+    case duplicate(String, String, probe: String)
 
     public var message: String {
         switch self {
@@ -114,6 +131,8 @@ public enum ProbeSelectorError: Error, Sendable, Equatable, CustomStringConverti
         case .ambiguous(let selector, let candidates):
             (selector.map { "\(candidates.count) probes match '\($0)'" } ?? "\(candidates.count) probes are attached")
                 + ", refusing to guess: " + candidates.joined(separator: "; ")
+        case .duplicate(let first, let second, let probe):
+            "--probe '\(first)' and --probe '\(second)' both name \(probe)"
         }
     }
 
@@ -127,6 +146,8 @@ public enum ProbeSelectorError: Error, Sendable, Equatable, CustomStringConverti
             "run 'atelier probes' to see what is attached"
         case .ambiguous:
             "pick one with --probe SERIAL or, for identical serials, --probe usb:BUS-PORT.PORT"
+        case .duplicate:
+            "give each board's probe once; 'atelier probes' lists them"
         }
     }
 

@@ -92,10 +92,10 @@ enum ErrorReporter {
         }
     }
 
-    /// A malformed or ambiguous selector is the user's to fix (2); no probe attached is the environment (3).
+    /// A malformed, ambiguous or repeated selector is the user's to fix (2); no probe attached is the environment (3).
     private static func probeSelector(_ error: ProbeSelectorError) -> Report {
         switch error {
-        case .invalid, .ambiguous:
+        case .invalid, .ambiguous, .duplicate:
             Report(message: error.message, hint: error.hint, exitCode: .badInput)
         case .noProbe, .noMatch:
             Report(message: error.message, hint: error.hint, exitCode: .environment)

@@ -39,12 +39,13 @@ struct ProvisionRigStation {
     }
 
     /// `atelier provision` as a shell command line writing its JSON lines to `output`.
+    /// `options` replace `--count`: `--parallel 4`, several `--probe`, … .
     func provisionLine(ledger: String, station: String, count: Int = 1, board: String? = nil, output: String,
-                       environment: String = "") -> String
+                       environment: String = "", options: String? = nil) -> String
     {
         let probe = board.map { " --probe \(Self.probeSerial($0))" } ?? ""
         return "\(environment) \(atelier) provision \(file("batch.yaml").path) --ledger '\(ledger)' "
-            + "--station \(station) --count \(count)\(probe) --json > \(file(output).path) "
+            + "--station \(station) \(options ?? "--count \(count)")\(probe) --json > \(file(output).path) "
             + "2> \(file(output + ".err").path); echo $? > \(file(output + ".code").path)"
     }
 
@@ -66,10 +67,15 @@ struct ProvisionRigStation {
         return data.map { String(format: "%02X", $0) }.joined()
     }
 
-    /// Runs `lines` under one rig exec with `boards` (names) attached, their flash kept in `state`.
-    func underRig(boards: [String], state: String, _ lines: [String]) throws -> CLIRunner.Result {
+    /// Runs `lines` under one rig exec with `boards` (names) attached, their flash kept in `state`. A board is an
+    /// ST-Link unless `devices` gives its rig device (another kind, faults).
+    func underRig(boards: [String], state: String, devices: [String: String] = [:], _ lines: [String]) throws
+        -> CLIRunner.Result
+    {
         var arguments = ["exec", "--time-scale", "0", "--state", file(state).path]
-        for name in boards { arguments += ["--device", "stlink:stm32f4-discovery:serial=\(Self.probeSerial(name))"] }
+        for name in boards {
+            arguments += ["--device", devices[name] ?? "stlink:stm32f4-discovery:serial=\(Self.probeSerial(name))"]
+        }
         return try CLIRunner.run(rig, arguments + ["--", "/bin/sh", "-c", lines.joined(separator: "\n")],
                                  timeout: 300)
     }

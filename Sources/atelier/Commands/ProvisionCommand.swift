@@ -25,24 +25,53 @@ extension Atelier.Provision {
                 CSV values) in one verified write. The ledger row moves reserved, written, verified, committed, \
                 or failed with a cause; a restart finishes or voids what a crashed run left open. A board that \
                 already carries a committed identity is reported and skipped. Private keys go to the board only. \
-                'run' is the default: 'atelier provision batch.yaml' is 'atelier provision run batch.yaml'. \
+                'run' is the default: 'atelier provision batch.yaml' is 'atelier provision run batch.yaml'.
+
+                Boards: one by default, through the only attached probe (or the one --probe names). Give --probe \
+                once per board, or --count N for the first N attached probes, or --parallel alone for every \
+                attached probe; each --probe must name exactly one probe. --parallel N works on N boards at once, \
+                one thread each (default: one after another). One board's failure does not stop the others: each \
+                board gets its result line, a run of several ends with a summary, and the exit code is the first \
+                failed board's (1 rejected, 2 wrong chip, 3 unreachable).
                 Examples:
                   atelier provision batch.yaml
                   atelier provision batch.yaml --ledger sqlite:/srv/line1.sqlite --station bench-2 --json
+                  atelier provision batch.yaml --parallel 8
+                  atelier provision batch.yaml --parallel 2 --probe 066DFF01 --probe usb:1-4.3
                 """
         )
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var probe: ProbeOptions
         @Argument(help: "The batch file (batch.yaml).") var batch: String
+        @Option(name: .customLong("probe"), help: ArgumentHelp(
+            "A board's probe: VID:PID[:SERIAL], a serial, or a port path like usb:1-4.2. Repeat for several boards.",
+            valueName: "sel"))
+        var probes: [String] = []
         @OptionGroup var ledger: LedgerOptions
         @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
-        @Option(help: "How many attached boards to provision in this run, one unit each.") var count = 1
+        @Option(help: ArgumentHelp(
+            "How many boards to provision in this run, one unit each. Default: 1, or one per --probe, or with "
+                + "--parallel every attached probe.", valueName: "n"))
+        var count: Int?
+        @Option(help: ArgumentHelp("How many boards to provision at once, one thread each. Default: 1.",
+                                   valueName: "n"))
+        var parallel: Int?
         @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
-        @Flag(help: "One JSON line per state change, then the report, on stdout.") var json = false
+        @Flag(help: "One JSON line per state change, then one per board (and a summary), on stdout.")
+        var json = false
 
         func validate() throws {
-            guard count >= 1 else { throw ValidationError("--count must be 1 or more") }
+            if let count, count < 1 { throw ValidationError("--count must be 1 or more") }
+            if let parallel, parallel < 1 { throw ValidationError("--parallel must be 1 or more") }
+            do {
+                _ = try selectors()
+            } catch let error as ProbeSelectorError {
+                throw ValidationError(error.description)
+            }
+            if let count, !probes.isEmpty, count > probes.count {
+                throw ValidationError("--count \(count) with \(probes.count) --probe: name a probe for every board, "
+                                      + "or leave --probe out to take the first \(count) attached")
+            }
         }
 
         func run() throws {
@@ -53,41 +82,88 @@ extension Atelier.Provision {
             // Everything that can be refused without a device is checked before one is opened.
             _ = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
                                 run: StationRun(station: stationName))
+            let chosen = try boards()
             let output = ProvisionOutput(json: json)
-            var rejected = 0
-            for chosen in try probes() {
-                let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
-                let run = StationRun(station: stationName, probe: chosen.description)
+            let several = chosen.count > 1
+            let force = self.force
+            let boards = chosen.map { probe in
                 // Only a debug probe reads the ID registers; a ROM bootloader (DfuSe) refuses addresses outside its
                 // memory layout, so its units record no chip ID.
-                let uidAddress = ProgrammerRegistry.debugKinds.contains(chosen.kind)
-                    ? board.chip.debug?.uniqueIDAddress : nil
-                let provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
-                                                  run: run, chipUIDAddress: uidAddress)
-                let started = Date()
-                let outcome = try provisioner.provision(target: programmer.target, events: output.handle)
-                try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))
-                if case .rejected = outcome { rejected += 1 }
+                StationBoard(probe: probe.description,
+                             chipUIDAddress: ProgrammerRegistry.debugKinds.contains(probe.kind)
+                                ? board.chip.debug?.uniqueIDAddress : nil) {
+                    let programmer = try ProgrammerRegistry.open(probe, for: board, force: force)
+                    return OpenedBoard(target: programmer.target, owner: programmer)
+                }
+            }
+            let (spec, batchPath) = (self.ledger.ledger, self.batch)
+            let station = ProvisionStation(batch: batch, memory: board.memory, image: image, station: stationName,
+                                           width: parallel ?? 1) {
+                try LedgerOptions.open(spec, batchPath: batchPath)
+            }
+            let started = Date()
+            let results = station.run(boards, events: { output.handle($1, probe: $0) }) { result in
+                // A run of one board reports its error as every command does, below.
+                if several || result.outcome != nil { output.finished(result, failure: Self.report(result)) }
             }
             output.runEnded()
-            if rejected > 0 {
-                throw CommandFailure(message: "\(rejected) unit(s) rejected; their serials are void",
-                                     hint: "'atelier flash --verify-only' on the board shows where it differs",
-                                     exitCode: .refused)
-            }
+            if several { output.summary(results, seconds: Date().timeIntervalSince(started)) }
+            try Self.verdict(results)
         }
 
         var stationName: String { station ?? ProcessInfo.processInfo.hostName }
 
-        /// One probe as `flash` picks it, or with `--count N` up to N of the attached flashable probes.
-        func probes() throws -> [DetectedProbe] {
-            if count == 1 { return [try probe.choose(kinds: ProgrammerRegistry.flashableKinds)] }
-            let selector = try probe.parsed()
-            let attached = try ProbeScan.run().probes.filter {
-                ProgrammerRegistry.flashableKinds.contains($0.kind) && (selector?.matches($0.device) ?? true)
+        func selectors() throws -> [ProbeSelector] {
+            try probes.map { text throws(ProbeSelectorError) in try ProbeSelector(parsing: text) }
+        }
+
+        /// The boards of this run, as the probes they hang on, in the order given (or attached).
+        func boards() throws -> [DetectedProbe] {
+            let kinds = ProgrammerRegistry.flashableKinds
+            let attached = try ProbeScan.run().probes
+            let selectors = try selectors()
+            if !selectors.isEmpty {
+                return Array(try ProbeSelector.selectEach(selectors, from: attached, kinds: kinds)
+                    .prefix(count ?? selectors.count))
             }
-            guard !attached.isEmpty else { return [try probe.choose(kinds: ProgrammerRegistry.flashableKinds)] }
-            return Array(attached.prefix(count))
+            // nil: every attached probe.
+            let wanted = count ?? (parallel == nil ? 1 : nil)
+            let usable = attached.filter { kinds.contains($0.kind) }
+            // One board without a selector is the only attached one, never a guess among several.
+            if wanted == 1 || usable.isEmpty { return [try ProbeSelector.select(nil, from: attached, kinds: kinds)] }
+            return Array(usable.prefix(wanted ?? usable.count))
+        }
+
+        static func report(_ result: BoardResult) -> ErrorReporter.Report? {
+            guard case .failure(let error) = result.result else { return nil }
+            return ErrorReporter.report(for: error)
+        }
+
+        /// A run of one board fails with that board's error; a run of several with the first failed board's exit
+        /// code, after every board has reported.
+        static func verdict(_ results: [BoardResult]) throws {
+            if results.count == 1, case .failure(let error) = results[0].result { throw error }
+            let failed = results.filter {
+                if case .success(let outcome) = $0.result, case .rejected = outcome { return true }
+                return $0.outcome == nil
+            }
+            guard let first = failed.first else { return }
+            let rejected = failed.count(where: { $0.outcome != nil })
+            if rejected == results.count {
+                throw CommandFailure(message: "\(rejected) unit(s) rejected; their serials are void",
+                                     hint: "'atelier flash --verify-only' on the board shows where it differs",
+                                     exitCode: .refused)
+            }
+            throw CommandFailure(
+                message: "\(failed.count) of \(results.count) boards failed"
+                    + (rejected > 0 ? " (\(rejected) rejected, their serials void)" : ""),
+                hint: "each failed board's line above says why",
+                exitCode: report(first)?.exitCode ?? .refused)
         }
     }
+}
+
+extension BoardResult {
+    /// The outcome when the board got one (committed, resumed, skipped or rejected); nil when an error stopped it.
+    var outcome: ProvisionOutcome? { try? result.get() }
 }

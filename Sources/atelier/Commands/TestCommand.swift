@@ -1,6 +1,7 @@
 import ArgumentParser
 import BoardCatalog
 import Build
+import Flash
 import Foundation
 import Rig
 
@@ -88,30 +89,20 @@ extension Atelier {
             return (builder.root as NSString).appendingPathComponent(report.outputs["elf"] ?? "firmware.elf")
         }
 
-        /// One thread per slot: slots wait on their probes and consoles, not on the CPU, so more threads than
-        /// cores is what makes 8 slots take the time of one.
+        /// One thread per slot (`SlotThreads`): slots wait on their probes and consoles, not on the CPU.
         static func runInParallel(_ runners: [SlotRunner], retries: Int) -> [SlotResult] {
-            let results = ResultBox(count: runners.count)
-            let group = DispatchGroup()
-            for (index, runner) in runners.enumerated() {
-                group.enter()
-                let thread = Thread {
-                    var result = runner.run { text in note("\(runner.slot.name): \(text)") }
-                    var attempt = 1
-                    while result.status != .passed && attempt <= retries {
-                        note("\(runner.slot.name): \(result.status.rawValue), retry \(attempt) of \(retries)")
-                        result = runner.run { text in note("\(runner.slot.name): \(text)") }
-                        attempt += 1
-                    }
-                    result.attempts = attempt
-                    results.set(index, result)
-                    group.leave()
+            SlotThreads.map(count: runners.count, width: runners.count) { index in
+                let runner = runners[index]
+                var result = runner.run { text in note("\(runner.slot.name): \(text)") }
+                var attempt = 1
+                while result.status != .passed && attempt <= retries {
+                    note("\(runner.slot.name): \(result.status.rawValue), retry \(attempt) of \(retries)")
+                    result = runner.run { text in note("\(runner.slot.name): \(text)") }
+                    attempt += 1
                 }
-                thread.stackSize = 4 << 20
-                thread.start()
+                result.attempts = attempt
+                return result
             }
-            group.wait()
-            return results.all
         }
 
         static func line(_ result: SlotResult) -> String {
@@ -120,26 +111,6 @@ extension Atelier {
             return "\(result.slot) [\(result.board) on \(result.probe)]: \(result.status.rawValue)\(counts)"
                 + String(format: " in %.2f s", result.seconds) + reason
         }
-    }
-}
-
-/// Results written by the slot threads, each to its own index.
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [SlotResult?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: SlotResult) {
-        lock.lock()
-        results[index] = result
-        lock.unlock()
-    }
-
-    var all: [SlotResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        return results.compactMap { $0 }
     }
 }
 

@@ -18,10 +18,15 @@ struct LedgerOptions: ParsableArguments {
 
     /// The `--ledger` given, or `BATCH.ledger.sqlite` next to the batch file.
     func open(batchPath: String) throws -> any Ledger {
-        guard let ledger else {
+        try Self.open(ledger, batchPath: batchPath)
+    }
+
+    /// A new connection to the ledger `spec` (a `--ledger` value) names; each call opens another.
+    static func open(_ spec: String?, batchPath: String) throws -> any Ledger {
+        guard let spec else {
             return try SQLiteLedger(path: (batchPath as NSString).deletingPathExtension + ".ledger.sqlite")
         }
-        if ledger.hasPrefix("sqlite:") { return try SQLiteLedger(path: String(ledger.dropFirst("sqlite:".count))) }
-        return try PostgresLedger(url: ledger)
+        if spec.hasPrefix("sqlite:") { return try SQLiteLedger(path: String(spec.dropFirst("sqlite:".count))) }
+        return try PostgresLedger(url: spec)
     }
 }
