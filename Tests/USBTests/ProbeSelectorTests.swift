@@ -75,6 +75,24 @@ struct ProbeSelectorTests {
         }
     }
 
+    @Test func severalSelectorsEachTakeOneProbeInTheirOrderAndNeverTheSameTwice() throws {
+        let selectors = try ["usb:1-1", "0670ff", "0483:3748:066DFF"].map { try ProbeSelector(parsing: $0) }
+        #expect(try ProbeSelector.selectEach(selectors, from: Self.all) == [Self.dfuseA, Self.stlinkB, Self.stlinkA])
+        // The same probe by serial and by port path: one board cannot be provisioned twice at once.
+        let twice = try ["066DFF", "usb:1-4.2"].map { try ProbeSelector(parsing: $0) }
+        #expect(throws: ProbeSelectorError.duplicate("066DFF", "usb:1-4.2",
+                                                     probe: "stlink 0483:3748 serial 066DFF at usb:1-4.2")) {
+            try ProbeSelector.selectEach(twice, from: Self.all)
+        }
+        // Each selector must name one probe, as alone.
+        #expect(throws: ProbeSelectorError.ambiguous(selector: "0483:3748", candidates: [
+            "stlink 0483:3748 serial 066DFF at usb:1-4.2", "stlink 0483:3748 serial 0670FF at usb:1-4.3",
+        ])) {
+            try ProbeSelector.selectEach([.portPath(USBPortPath(bus: 1, ports: [1])), .usbID(
+                vendor: 0x0483, product: 0x3748, serial: nil)], from: Self.all)
+        }
+    }
+
     @Test func withoutSelectorTakesTheOnlyProbeOrRefuses() throws {
         #expect(try ProbeSelector.select(nil, from: [Self.stlinkA]) == Self.stlinkA)
         #expect(throws: ProbeSelectorError.noProbe(kinds: [])) { try ProbeSelector.select(nil, from: []) }
