@@ -12,17 +12,26 @@ public final class OpenedProgrammer {
     public let debug: DebugSession?
     /// Facts about the device worth showing next to the summary (an AVR's fuses), one per line.
     public let details: [String]
+    /// Where the unique ID of the chip behind this programmer comes from, decided by `ProgrammerRegistry`.
+    public let chipIdentity: ChipIdentity
     // Kept alive for as long as the target talks through them.
     private let resources: [AnyObject]
 
     init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject],
-         debug: DebugSession? = nil, details: [String] = []) {
+         debug: DebugSession? = nil, details: [String] = [], chipIdentity: ChipIdentity) {
         self.probe = probe
+        self.chipIdentity = chipIdentity
         self.debug = debug
         self.details = details
         self.target = target
         self.start = start
         self.resources = resources
+    }
+
+    /// The unique ID of the chip behind this programmer as the ledger records it (upper-case hex, or the ROM
+    /// bootloader's USB serial); nil when this programmer cannot tell one chip from another.
+    public func chipUniqueID() throws -> String? {
+        try chipIdentity.uniqueID(reading: target)
     }
 }
 
@@ -75,7 +84,7 @@ public enum ProgrammerRegistry {
             transport: USBDFUTransport(usb: handle, interface: chosen.interfaceNumber), transferSize: transferSize)
         return OpenedProgrammer(
             probe: probe, target: programmer, start: { try programmer.leave(jumpingTo: flash.start) },
-            resources: [context, handle])
+            resources: [context, handle], chipIdentity: chipIdentity(of: probe, board: board))
     }
 }
 
@@ -111,7 +120,8 @@ extension ProgrammerRegistry {
             try? programmer.detach()
             try? handle.resetDevice()
         }
-        return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle])
+        return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle],
+                                chipIdentity: chipIdentity(of: probe, board: board))
     }
 
     /// A USBasp: initialize as avrdude does, then check the AVR's signature against the board's chip (unless
@@ -131,7 +141,8 @@ extension ProgrammerRegistry {
         }
         let fuses = try programmer.fuses()
         return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.disconnect() },
-                                resources: [context, handle], details: [fuses.description])
+                                resources: [context, handle], details: [fuses.description],
+                                chipIdentity: chipIdentity(of: probe, board: board))
     }
 
     /// An RP2040 in BOOTSEL mode: the vendor interface (class 0xFF, one bulk OUT and one bulk IN endpoint, as
@@ -155,7 +166,33 @@ extension ProgrammerRegistry {
         }
         if marker != [0x4D, 0x75, 0x01] && !force { throw PICOBOOTError.wrongChip(board: board.id, found: marker) }
         return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.reboot() },
-                                resources: [context, handle])
+                                resources: [context, handle], chipIdentity: chipIdentity(of: probe, board: board))
+    }
+
+    /// Where the unique ID of `board`'s chip comes from through `probe`: the one place that decides it.
+    /// A debug probe reads the chip YAML's `unique_id_address`; the STM32 system bootloader (DfuSe) refuses
+    /// addresses outside its layout but builds its USB serial from the UID, so that serial stands for the chip.
+    public static func chipIdentity(of probe: DetectedProbe, board: Board) -> ChipIdentity {
+        switch probe.kind {
+        case .stlink, .cmsisDAP:
+            guard let id = board.chip.debug?.uniqueID else {
+                return .none(reason: "chip '\(board.chip.id)' has no unique_id_address in its chip file")
+            }
+            return .memory(address: id.address, size: id.size)
+        case .dfuse:
+            guard let serial = probe.device.serial, !serial.isEmpty else {
+                return .none(reason: "the DfuSe bootloader gave no USB serial")
+            }
+            return .usbSerial(serial)
+        case .picoboot:
+            return .none(reason: "the RP2040 boot ROM's USB serial is the same on every chip of a ROM revision, and "
+                + "the flash's unique ID needs code run on the chip")
+        case .usbasp:
+            return .none(reason: "the \(board.chip.id) has no documented unique ID, and the USBasp's serial is the "
+                + "programmer's, not the chip's")
+        default:
+            return .none(reason: "a \(probe.kind.rawValue) bootloader names no chip ID")
+        }
     }
 
     /// The first `0x…` hex number in an interface string.
