@@ -81,8 +81,11 @@ public struct Provisioner {
         }
         let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
         for orphan in orphans where orphan.id != resumable?.id {
+            let found = chipUID == nil && orphan.serial == onDevice?.serial
+                ? "its board is attached but has no chip ID to prove it is the same chip"
+                : "its chip was not found again"
             let cause = "void: the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
-                + "and its chip was not found again; identity void, never reused"
+                + "and \(found); identity void, never reused"
             try ledger.fail(orphan.id, cause: cause, date: clock())
             events(.voided(orphan))
         }

@@ -119,7 +119,7 @@ struct ProvisionerTests {
         #expect(voided == [unit.serial] && next.serial == "AT-0002" && next.chipUID == nil)
         let rows = try SQLiteLedger(path: path).units(batch: "b")
         #expect(rows.map(\.state) == [.failed, .committed])
-        #expect(rows[0].cause?.contains("identity void") == true)
+        #expect(rows[0].cause?.contains("no chip ID to prove it is the same chip; identity void") == true)
         #expect(try IdentityBlock(decoding: Array(target.bytes[0xF000...])).serial == "AT-0002")
     }
 

@@ -65,7 +65,7 @@ extension ProvisionReportOutput {
         let rows = units.map(ProvisionUnitRow.init).map { row in
             [row.serial, row.state, row.mac ?? "-", row.station, row.probe ?? "-", row.chipUID ?? "-",
              row.fingerprint.map { String($0.prefix(16)) + "…" } ?? "-", row.reservedAt, row.updatedAt,
-             row.cause ?? ""]
+             row.cause ?? "-"]
         }
         return Table(headers: ["serial", "state", "mac", "station", "probe", "chip id", "fingerprint", "reserved",
                                "updated", "cause"], rows: rows).rendered
