@@ -74,8 +74,8 @@ public struct Provisioner {
             } else if known.state == .committed {
                 return .alreadyProvisioned(known)
             } else if known.state == .written || known.state == .verified, let chipUID, known.chipUID == chipUID {
-                // Only a chip that names itself is known to be the one the unit was written to; without an ID on
-                // both sides the block alone proves nothing, and the dead run's unit is voided below.
+                // Only a chip whose ID is the one recorded is known to be the one the unit was written to; without
+                // that the block alone proves nothing, and the dead run's unit is voided below.
                 resumable = known
             }
         }

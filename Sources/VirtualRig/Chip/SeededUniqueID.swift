@@ -22,7 +22,7 @@ public struct SeededUniqueID: Sendable, Equatable {
     public func bytes(for chip: Chip) -> [UInt8] {
         let size = chip.debug?.uniqueID?.size ?? DebugIdentity.defaultUniqueIDSize
         if chip.flashController?.hasPrefix("nrf") == true {
-            let words = Self.littleEndian(nordicDeviceID.0) + Self.littleEndian(nordicDeviceID.1)
+            let words = VirtualChip.littleEndian(nordicDeviceID.0) + VirtualChip.littleEndian(nordicDeviceID.1)
             return Array((words + [UInt8](repeating: 0xFF, count: max(0, size - words.count))).prefix(size))
         }
         return (0..<size).map { UInt8(truncatingIfNeeded: (seed &* UInt32($0 + 1) &+ 0x9E37_79B9) >> 13) }
@@ -36,9 +36,5 @@ public struct SeededUniqueID: Sendable, Equatable {
             (0..<4).reduce(UInt32(0)) { $0 | UInt32(uid.count > index * 4 + $1 ? uid[index * 4 + $1] : 0) << (8 * $1) }
         }
         return String(format: "%08X%04X", word(0) &+ word(2), word(1) >> 16)
-    }
-
-    static func littleEndian(_ word: UInt32) -> [UInt8] {
-        (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) }
     }
 }
