@@ -38,13 +38,14 @@ public struct Provisioner {
     public var isAlive: (Int32) -> Bool = processIsAlive
     public let blockAddress: UInt64
     let blockLimit: Int
-    /// Where the chip's 96-bit unique ID is read (the chip YAML's `unique_id_address`); nil records no chip ID.
-    public var chipUIDAddress: UInt64?
+    /// The attached chip's unique ID (`OpenedProgrammer.chipUniqueID()`); nil when the programmer cannot tell
+    /// chips apart, and then a dead run's unit is never resumed, only voided.
+    public var chipUID: String?
 
     public init(batch: Batch, memory: [MemoryRegion], image: FirmwareImage, ledger: any Ledger, run: StationRun,
-                factory: IdentityFactory? = nil, chipUIDAddress: UInt64? = nil) throws(ProvisioningError) {
+                factory: IdentityFactory? = nil, chipUID: String? = nil) throws(ProvisioningError) {
         self.batch = batch
-        self.chipUIDAddress = chipUIDAddress
+        self.chipUID = chipUID
         self.memory = memory
         self.image = image
         self.ledger = ledger
@@ -63,7 +64,6 @@ public struct Provisioner {
     {
         let onDevice = try? IdentityBlock(decoding: try target.read(address: blockAddress,
                                                                     count: min(blockLimit, 1024)))
-        let chipUID = try readChipUID(target)
         var resumable: LedgerUnit?
         var foreign: LedgerUnit?
         if let onDevice, let known = try ledger.unit(serial: onDevice.serial), known.batch == batch.name {
@@ -73,14 +73,19 @@ public struct Provisioner {
                 foreign = known
             } else if known.state == .committed {
                 return .alreadyProvisioned(known)
-            } else if known.state == .written || known.state == .verified {
+            } else if known.state == .written || known.state == .verified, let chipUID, known.chipUID == chipUID {
+                // Only a chip whose ID is the one recorded is known to be the one the unit was written to; without
+                // that the block alone proves nothing, and the dead run's unit is voided below.
                 resumable = known
             }
         }
         let orphans = try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
         for orphan in orphans where orphan.id != resumable?.id {
+            let found = chipUID == nil && orphan.serial == onDevice?.serial
+                ? "its board is attached but has no chip ID to prove it is the same chip"
+                : "its chip was not found again"
             let cause = "void: the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
-                + "and its chip was not found again; identity void, never reused"
+                + "and \(found); identity void, never reused"
             try ledger.fail(orphan.id, cause: cause, date: clock())
             events(.voided(orphan))
         }
@@ -92,15 +97,6 @@ public struct Provisioner {
             return try resume(resumable, block: onDevice, target: target, events: events)
         }
         return try fresh(chipUID: chipUID, target: target, events: events)
-    }
-
-    /// The attached chip's unique ID as upper-case hex, nil when the chip has none. All ones or all zeros is
-    /// no identity (an unprogrammed or unmapped ID), so such chips are not told apart rather than all refused.
-    func readChipUID(_ target: FlashTarget) throws -> String? {
-        guard let chipUIDAddress else { return nil }
-        let bytes = try target.read(address: chipUIDAddress, count: 12)
-        guard bytes.contains(where: { $0 != 0xFF }), bytes.contains(where: { $0 != 0 }) else { return nil }
-        return bytes.map { String(format: "%02X", $0) }.joined()
     }
 
     private func fresh(chipUID: String?, target: FlashTarget, events: @escaping (ProvisionEvent) -> Void) throws

@@ -25,6 +25,11 @@ extension Atelier.Provision {
                 CSV values) in one verified write. The ledger row moves reserved, written, verified, committed, \
                 or failed with a cause; a restart finishes or voids what a crashed run left open. A board that \
                 already carries a committed identity is reported and skipped. Private keys go to the board only. \
+                Each unit records its chip's unique ID: read at the chip file's unique_id_address through a debug \
+                probe (ST-Link, CMSIS-DAP: the STM32 UID, the nRF FICR DEVICEID), or the STM32 system \
+                bootloader's USB serial, which it builds from that UID (DfuSe). USBasp (the ATmega328P has no \
+                documented unique ID), plain DFU and PICOBOOT (the RP2040 boot ROM's serial is the same on every \
+                chip) record none; a unit such a run left open is then voided on restart, never resumed. \
                 'run' is the default: 'atelier provision batch.yaml' is 'atelier provision run batch.yaml'. \
                 Examples:
                   atelier provision batch.yaml
@@ -58,12 +63,8 @@ extension Atelier.Provision {
             for chosen in try probes() {
                 let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
                 let run = StationRun(station: stationName, probe: chosen.description)
-                // Only a debug probe reads the ID registers; a ROM bootloader (DfuSe) refuses addresses outside its
-                // memory layout, so its units record no chip ID.
-                let uidAddress = ProgrammerRegistry.debugKinds.contains(chosen.kind)
-                    ? board.chip.debug?.uniqueIDAddress : nil
                 let provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
-                                                  run: run, chipUIDAddress: uidAddress)
+                                                  run: run, chipUID: try programmer.chipUniqueID())
                 let started = Date()
                 let outcome = try provisioner.provision(target: programmer.target, events: output.handle)
                 try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))
