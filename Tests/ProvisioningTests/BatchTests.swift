@@ -77,7 +77,7 @@ struct BatchTests {
         ("board: b\nimage: fw\ncount: 1\nidentity:\n  serial: {format: \"S{seq}\"}\n"
             + "  values: {csv: c.csv, columns: [gain]}\n",
          "c.csv:1: no column 'gain'; the header has serial, adc_gain, unused"),
-        ("board: [b\n", "/b/batch.yaml:2: not valid YAML: did not find expected ',' or ']'"),
+        ("board: [b\n", "/b/batch.yaml:2: invalid YAML: did not find expected ',' or ']'"),
         ("", "/b/batch.yaml:1: the file is empty"),
     ]
 
