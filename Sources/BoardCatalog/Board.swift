@@ -80,8 +80,20 @@ public struct DebugIdentity: Hashable, Sendable, Codable {
     public var flashSizeAddress: UInt64?
     /// Address of the factory unique id.
     public var uniqueIDAddress: UInt64?
+    /// Its length in bytes (`unique_id_size`); nil with an address means 12, the 96-bit STM32/GD32 UID.
+    public var uniqueIDSize: Int?
     /// AVR signature bytes, for ISP parts.
     public var signature: [UInt8]?
+
+    /// The factory unique ID's address and length, when the chip has one a debug port can read.
+    public var uniqueID: (address: UInt64, size: Int)? {
+        uniqueIDAddress.map { ($0, uniqueIDSize ?? Self.defaultUniqueIDSize) }
+    }
+
+    /// What a `unique_id_address` without a size means: the 96-bit UID every STM32 and GD32 chip file had first.
+    public static let defaultUniqueIDSize = 12
+    /// The longest ID a chip file may declare (wider IDs than 128 bits are not known on any supported part).
+    public static let maxUniqueIDSize = 32
 }
 
 /// How to compile for this chip: the GNU toolchain prefix, its flags, and Embedded Swift's target triple.

@@ -82,7 +82,7 @@ extension SectorGroup {
 extension DebugIdentity {
     static let keys = [
         "interface", "dp_idcode", "part_idcode", "part_idcode_address", "flash_size_address", "unique_id_address",
-        "signature",
+        "unique_id_size", "signature",
     ]
 
     init(decoding node: YAMLNode) throws(BoardCatalogError) {
@@ -93,6 +93,7 @@ extension DebugIdentity {
         partIDAddress = try map.size("part_idcode_address")
         flashSizeAddress = try map.size("flash_size_address")
         uniqueIDAddress = try map.size("unique_id_address")
+        uniqueIDSize = try Self.uniqueIDSize(map, address: uniqueIDAddress)
         let bytes = try map.strings("signature")
         if bytes.isEmpty {
             signature = nil
@@ -106,6 +107,19 @@ extension DebugIdentity {
             }
             signature = parsed
         }
+    }
+
+    /// `unique_id_size`: 1 to 32 bytes, and only next to the address it measures.
+    private static func uniqueIDSize(_ map: MappingReader, address: UInt64?) throws(BoardCatalogError) -> Int? {
+        guard let size = try map.size("unique_id_size") else { return nil }
+        guard address != nil else {
+            throw .invalid(map.keyLocation("unique_id_size"), "unique_id_size needs a unique_id_address to measure")
+        }
+        guard size >= 1, size <= UInt64(maxUniqueIDSize) else {
+            throw .invalid(map.keyLocation("unique_id_size"),
+                           "unique_id_size must be 1 to \(maxUniqueIDSize) bytes, not \(size)")
+        }
+        return Int(size)
     }
 
     private static func word(_ map: MappingReader, _ key: String) throws(BoardCatalogError) -> UInt32? {

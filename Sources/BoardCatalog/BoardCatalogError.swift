@@ -18,19 +18,36 @@ public enum BoardCatalogError: Error, Equatable, Sendable, CustomStringConvertib
     case unreadable(path: String, reason: String)
 
     public var description: String {
+        guard let location else { return problem }
+        return "\(location): \(problem)"
+    }
+
+    /// The file and line the problem is at, when it is at one.
+    public var location: SourceLocation? {
         switch self {
-        case .syntax(let file, let line, let message):
-            "\(file):\(line): invalid YAML: \(message)"
-        case .invalid(let location, let message):
-            "\(location): \(message)"
-        case .unknownKey(let location, let key, let allowed):
-            "\(location): unknown key '\(key)'" + Self.hint(closest(to: key, in: allowed), fallback: allowed)
-        case .extendsCycle(let location, let chain):
-            "\(location): 'extends' forms a cycle: \(chain.joined(separator: " -> "))"
-        case .duplicateID(let location, let id, let firstSeen):
-            "\(location): id '\(id)' is already defined at \(firstSeen); ids must be unique"
-        case .unknownReference(let location, let kind, let id, let suggestions):
-            "\(location): unknown \(kind) '\(id)'" + Self.hint(suggestions, fallback: [])
+        case .syntax(let file, let line, _): SourceLocation(file: file, line: line)
+        case .invalid(let location, _), .unknownKey(let location, _, _), .extendsCycle(let location, _),
+             .duplicateID(let location, _, _), .unknownReference(let location, _, _, _):
+            location
+        case .unknownBoard, .unreadable: nil
+        }
+    }
+
+    /// What is wrong, without the place: the formats that read YAML through `YAMLNode` wrap it in their own errors.
+    public var problem: String {
+        switch self {
+        case .syntax(_, _, let message):
+            "invalid YAML: \(message)"
+        case .invalid(_, let message):
+            message
+        case .unknownKey(_, let key, let allowed):
+            "unknown key '\(key)'" + Self.hint(closest(to: key, in: allowed), fallback: allowed)
+        case .extendsCycle(_, let chain):
+            "'extends' forms a cycle: \(chain.joined(separator: " -> "))"
+        case .duplicateID(_, let id, let firstSeen):
+            "id '\(id)' is already defined at \(firstSeen); ids must be unique"
+        case .unknownReference(_, let kind, let id, let suggestions):
+            "unknown \(kind) '\(id)'" + Self.hint(suggestions, fallback: [])
         case .unknownBoard(let id, let suggestions):
             "unknown board '\(id)'" + Self.hint(suggestions, fallback: [])
                 + " (run 'atelier boards list' to see them all)"

@@ -1,9 +1,9 @@
 /// Typed, located access to one YAML mapping, refusing keys the schema does not list.
-struct MappingReader {
-    let node: YAMLNode
-    let entries: [(key: String, keyLine: Int, value: YAMLNode)]
+public struct MappingReader {
+    public let node: YAMLNode
+    public let entries: [(key: String, keyLine: Int, value: YAMLNode)]
 
-    init(_ node: YAMLNode, what: String, allowed: [String]) throws(BoardCatalogError) {
+    public init(_ node: YAMLNode, what: String, allowed: [String]) throws(BoardCatalogError) {
         guard case .mapping(let entries) = node.value else {
             throw .invalid(node.location, "\(what) must be a mapping of keys to values")
         }
@@ -14,24 +14,24 @@ struct MappingReader {
         self.entries = entries
     }
 
-    var location: SourceLocation { node.location }
+    public var location: SourceLocation { node.location }
 
-    func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
+    public func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
 
-    func node(_ key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
+    public func node(_ key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
 
-    func keyLocation(_ key: String) -> SourceLocation {
+    public func keyLocation(_ key: String) -> SourceLocation {
         guard let entry = entries.first(where: { $0.key == key }) else { return location }
         return SourceLocation(file: location.file, line: entry.keyLine)
     }
 
-    func requiredNode(_ key: String) throws(BoardCatalogError) -> YAMLNode {
+    public func requiredNode(_ key: String) throws(BoardCatalogError) -> YAMLNode {
         guard let value = node(key) else { throw .invalid(location, "missing required key '\(key)'") }
         return value
     }
 
     /// A scalar, or nil when absent or written as `null`/`~`.
-    func string(_ key: String) throws(BoardCatalogError) -> String? {
+    public func string(_ key: String) throws(BoardCatalogError) -> String? {
         guard let value = node(key) else { return nil }
         guard case .scalar(let text) = value.value else {
             throw .invalid(value.location, "'\(key)' must be a single value")
@@ -39,12 +39,12 @@ struct MappingReader {
         return text == "null" || text == "~" || text.isEmpty ? nil : text
     }
 
-    func requiredString(_ key: String) throws(BoardCatalogError) -> String {
+    public func requiredString(_ key: String) throws(BoardCatalogError) -> String {
         guard let text = try string(key) else { throw .invalid(location, "missing required key '\(key)'") }
         return text
     }
 
-    func size(_ key: String) throws(BoardCatalogError) -> UInt64? {
+    public func size(_ key: String) throws(BoardCatalogError) -> UInt64? {
         guard let text = try string(key) else { return nil }
         guard let value = ByteSize.parse(text) else {
             throw .invalid(keyLocation(key), "'\(key)' has bad size '\(text)'; write it as 64K, 1M, 0x10000 or 65536")
@@ -52,12 +52,12 @@ struct MappingReader {
         return value
     }
 
-    func requiredSize(_ key: String) throws(BoardCatalogError) -> UInt64 {
+    public func requiredSize(_ key: String) throws(BoardCatalogError) -> UInt64 {
         guard let value = try size(key) else { throw .invalid(location, "missing required key '\(key)'") }
         return value
     }
 
-    func number(_ key: String) throws(BoardCatalogError) -> Double? {
+    public func number(_ key: String) throws(BoardCatalogError) -> Double? {
         guard let text = try string(key) else { return nil }
         guard let value = Double(text), value >= 0 else {
             throw .invalid(keyLocation(key), "'\(key)' must be a non-negative number, not '\(text)'")
@@ -65,7 +65,7 @@ struct MappingReader {
         return value
     }
 
-    func bool(_ key: String) throws(BoardCatalogError) -> Bool? {
+    public func bool(_ key: String) throws(BoardCatalogError) -> Bool? {
         guard let text = try string(key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -74,7 +74,7 @@ struct MappingReader {
         }
     }
 
-    func enumeration<T: RawRepresentable & CaseIterable>(_ key: String, as type: T.Type) throws(BoardCatalogError) -> T?
+    public func enumeration<T: RawRepresentable & CaseIterable>(_ key: String, as type: T.Type) throws(BoardCatalogError) -> T?
     where T.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let value = T(rawValue: text) else {
@@ -86,7 +86,7 @@ struct MappingReader {
         return value
     }
 
-    func list(_ key: String) throws(BoardCatalogError) -> [YAMLNode] {
+    public func list(_ key: String) throws(BoardCatalogError) -> [YAMLNode] {
         guard let value = node(key) else { return [] }
         switch value.value {
         case .sequence(let items): return items
@@ -95,7 +95,7 @@ struct MappingReader {
         }
     }
 
-    func strings(_ key: String) throws(BoardCatalogError) -> [String] {
+    public func strings(_ key: String) throws(BoardCatalogError) -> [String] {
         var result: [String] = []
         for item in try list(key) {
             guard case .scalar(let text) = item.value else { throw .invalid(item.location, "'\(key)' must list plain values") }

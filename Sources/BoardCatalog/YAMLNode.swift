@@ -3,23 +3,24 @@ import Yams
 /// A YAML value with the line it came from.
 ///
 /// Yams' `Node` is converted once into this small tree so that `extends:` merging and validation can
-/// work on plain values and still report `file:line` for every key.
-struct YAMLNode: Sendable {
-    enum Value: Sendable {
+/// work on plain values and still report `file:line` for every key. Every YAML file atelier reads (boards, chips,
+/// rig files, batch files) goes through it, so they all refuse the same things with the same messages.
+public struct YAMLNode: Sendable {
+    public enum Value: Sendable {
         case scalar(String)
         case mapping([(key: String, keyLine: Int, value: YAMLNode)])
         case sequence([YAMLNode])
     }
 
-    var value: Value
-    var location: SourceLocation
+    public var value: Value
+    public var location: SourceLocation
 
-    /// The deepest nesting a catalog file may have; a hostile file cannot make the walk recurse without end.
-    static let maximumDepth = 32
-    /// Board and chip files are a few kilobytes; anything near this is not a board file.
-    static let maximumFileSize = 1 << 20
+    /// The deepest nesting a file may have; a hostile file cannot make the walk recurse without end.
+    public static let maximumDepth = 32
+    /// Board, chip, rig and batch files are a few kilobytes; anything near this is not one of them.
+    public static let maximumFileSize = 1 << 20
 
-    static func parse(_ text: String, file: String) throws(BoardCatalogError) -> YAMLNode {
+    public static func parse(_ text: String, file: String) throws(BoardCatalogError) -> YAMLNode {
         guard text.utf8.count <= maximumFileSize else {
             throw .invalid(SourceLocation(file: file, line: 1), "file is larger than \(maximumFileSize) bytes")
         }
@@ -63,11 +64,11 @@ struct YAMLNode: Sendable {
             }
             value = .mapping(entries)
         case .alias:
-            throw .invalid(location, "YAML aliases are not supported in catalog files; use 'extends:'")
+            throw .invalid(location, "YAML aliases are not supported; write the value out (board files can use 'extends:')")
         }
     }
 
-    init(value: Value, location: SourceLocation) {
+    public init(value: Value, location: SourceLocation) {
         self.value = value
         self.location = location
     }

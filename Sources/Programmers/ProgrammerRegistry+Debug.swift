@@ -70,7 +70,7 @@ extension ProgrammerRegistry {
                 try session.debug.reset(halt: false)
                 try session.close()
             },
-            resources: [session], debug: session)
+            resources: [session], debug: session, chipIdentity: chipIdentity(of: probe, board: board))
     }
 
     /// An ST-Link by its PID's endpoints.

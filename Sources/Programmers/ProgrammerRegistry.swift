@@ -12,17 +12,26 @@ public final class OpenedProgrammer {
     public let debug: DebugSession?
     /// Facts about the device worth showing next to the summary (an AVR's fuses), one per line.
     public let details: [String]
+    /// Where the unique ID of the chip behind this programmer comes from, decided by `ProgrammerRegistry`.
+    public let chipIdentity: ChipIdentity
     // Kept alive for as long as the target talks through them.
     private let resources: [AnyObject]
 
     init(probe: DetectedProbe, target: FlashTarget, start: @escaping () throws -> Void, resources: [AnyObject],
-         debug: DebugSession? = nil, details: [String] = []) {
+         debug: DebugSession? = nil, details: [String] = [], chipIdentity: ChipIdentity) {
         self.probe = probe
+        self.chipIdentity = chipIdentity
         self.debug = debug
         self.details = details
         self.target = target
         self.start = start
         self.resources = resources
+    }
+
+    /// The unique ID of the chip behind this programmer as the ledger records it (upper-case hex, or the ROM
+    /// bootloader's USB serial); nil when this programmer cannot tell one chip from another.
+    public func chipUniqueID() throws -> String? {
+        try chipIdentity.uniqueID(reading: target)
     }
 }
 
@@ -75,7 +84,7 @@ public enum ProgrammerRegistry {
             transport: USBDFUTransport(usb: handle, interface: chosen.interfaceNumber), transferSize: transferSize)
         return OpenedProgrammer(
             probe: probe, target: programmer, start: { try programmer.leave(jumpingTo: flash.start) },
-            resources: [context, handle])
+            resources: [context, handle], chipIdentity: chipIdentity(of: probe, board: board))
     }
 }
 
@@ -111,7 +120,8 @@ extension ProgrammerRegistry {
             try? programmer.detach()
             try? handle.resetDevice()
         }
-        return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle])
+        return OpenedProgrammer(probe: probe, target: programmer, start: start, resources: [context, handle],
+                                chipIdentity: chipIdentity(of: probe, board: board))
     }
 
     /// A USBasp: initialize as avrdude does, then check the AVR's signature against the board's chip (unless
@@ -131,7 +141,8 @@ extension ProgrammerRegistry {
         }
         let fuses = try programmer.fuses()
         return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.disconnect() },
-                                resources: [context, handle], details: [fuses.description])
+                                resources: [context, handle], details: [fuses.description],
+                                chipIdentity: chipIdentity(of: probe, board: board))
     }
 
     /// An RP2040 in BOOTSEL mode: the vendor interface (class 0xFF, one bulk OUT and one bulk IN endpoint, as
@@ -155,7 +166,7 @@ extension ProgrammerRegistry {
         }
         if marker != [0x4D, 0x75, 0x01] && !force { throw PICOBOOTError.wrongChip(board: board.id, found: marker) }
         return OpenedProgrammer(probe: probe, target: programmer, start: { try programmer.reboot() },
-                                resources: [context, handle])
+                                resources: [context, handle], chipIdentity: chipIdentity(of: probe, board: board))
     }
 
     /// The first `0x…` hex number in an interface string.

@@ -1,3 +1,4 @@
+import BoardCatalog
 import Foundation
 
 /// A production batch: which board, which image, what each unit's identity holds, and how many units.
@@ -37,7 +38,7 @@ public struct IdentitySpec: Sendable {
 
     public var address: UInt64?
     /// Where `address` was given (or the `identity:` key), for errors found once the board is known.
-    public var addressLocation: BatchLocation
+    public var addressLocation: SourceLocation
     public var serial: Serial
     public var mac: ClosedRange<MACAddress>?
     public var key: KeyAlgorithm?
@@ -79,9 +80,9 @@ extension Batch {
         _ text: String, file: String, defaultName: String,
         readFile: (String) throws(ProvisioningError) -> String
     ) throws(ProvisioningError) -> Batch {
-        let root = try BatchYAML.parse(text, file: file)
+        let root = try YAMLNode.parseBatch(text, file: file)
         let top = try root.mapping(allowed: topKeys)
-        func required(_ key: String) throws(ProvisioningError) -> BatchYAML {
+        func required(_ key: String) throws(ProvisioningError) -> YAMLNode {
             guard let node = top[key] else { throw .missingKey(root.location, key: key) }
             return node
         }
@@ -103,7 +104,7 @@ extension Batch {
     }
 
     static func identity(
-        _ node: BatchYAML, readFile: (String) throws(ProvisioningError) -> String
+        _ node: YAMLNode, readFile: (String) throws(ProvisioningError) -> String
     ) throws(ProvisioningError) -> IdentitySpec {
         let fields = try node.mapping(allowed: identityKeys)
         guard let serialNode = fields["serial"] else { throw .missingKey(node.location, key: "serial") }
@@ -124,7 +125,7 @@ extension Batch {
             values: try fields["values"].map { (node) throws(ProvisioningError) in try values(node, readFile) })
     }
 
-    static func serial(_ node: BatchYAML) throws(ProvisioningError) -> IdentitySpec.Serial {
+    static func serial(_ node: YAMLNode) throws(ProvisioningError) -> IdentitySpec.Serial {
         let fields = try node.mapping(allowed: ["format", "first", "last"])
         guard let formatNode = fields["format"] else { throw .missingKey(node.location, key: "format") }
         let format: SerialFormat
@@ -141,7 +142,7 @@ extension Batch {
         return IdentitySpec.Serial(format: format, first: first, last: last)
     }
 
-    static func mac(_ node: BatchYAML) throws(ProvisioningError) -> ClosedRange<MACAddress> {
+    static func mac(_ node: YAMLNode) throws(ProvisioningError) -> ClosedRange<MACAddress> {
         let fields = try node.mapping(allowed: ["first", "last"])
         func address(_ key: String) throws(ProvisioningError) -> MACAddress {
             guard let field = fields[key] else { throw .missingKey(node.location, key: key) }
@@ -158,7 +159,7 @@ extension Batch {
     }
 
     static func values(
-        _ node: BatchYAML, _ readFile: (String) throws(ProvisioningError) -> String
+        _ node: YAMLNode, _ readFile: (String) throws(ProvisioningError) -> String
     ) throws(ProvisioningError) -> CSVValues {
         let fields = try node.mapping(allowed: ["csv", "columns"])
         guard let csv = fields["csv"] else { throw .missingKey(node.location, key: "csv") }

@@ -1,3 +1,4 @@
+import BoardCatalog
 import Foundation
 
 /// Per-unit values from a CSV file keyed by serial: the first row names the columns, one of them `serial`.
@@ -15,24 +16,24 @@ public struct CSVValues: Sendable, Equatable {
             .map { (number: $0.offset + 1, fields: Self.fields(String($0.element))) }
             .filter { !($0.fields.count == 1 && $0.fields[0].isEmpty) }
         guard !lines.isEmpty else {
-            throw .invalidBatch(BatchLocation(file: file, line: 1),
+            throw .invalidBatch(SourceLocation(file: file, line: 1),
                                 "the CSV file is empty; its first row names the columns")
         }
         let header = lines.removeFirst()
         guard let serialColumn = header.fields.firstIndex(of: "serial") else {
-            throw .invalidBatch(BatchLocation(file: file, line: header.number), "no 'serial' column in the header")
+            throw .invalidBatch(SourceLocation(file: file, line: header.number), "no 'serial' column in the header")
         }
         var indexes: [Int] = []
         for name in wanted {
             guard let index = header.fields.firstIndex(of: name) else {
-                throw .invalidBatch(BatchLocation(file: file, line: header.number),
+                throw .invalidBatch(SourceLocation(file: file, line: header.number),
                                     "no column '\(name)'; the header has \(header.fields.joined(separator: ", "))")
             }
             indexes.append(index)
         }
         var rows: [String: [String]] = [:]
         for line in lines {
-            let location = BatchLocation(file: file, line: line.number)
+            let location = SourceLocation(file: file, line: line.number)
             guard line.fields.count == header.fields.count else {
                 throw .invalidBatch(location, "\(line.fields.count) fields where the header has \(header.fields.count)")
             }

@@ -40,7 +40,7 @@ public struct IdentityFactory: Sendable {
     /// of the board's first flash region; the block may not leave that sector, so it never shares an erase with
     /// the image.
     public static func placement(
-        address: UInt64?, memory: [MemoryRegion], location: BatchLocation
+        address: UInt64?, memory: [MemoryRegion], location: SourceLocation
     ) throws(ProvisioningError) -> (address: UInt64, limit: Int) {
         let flash = memory.filter { $0.kind == .flash }
         guard let last = memory.lastFlashSector else {

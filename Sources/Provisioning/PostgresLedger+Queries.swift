@@ -39,8 +39,8 @@ extension PostgresLedger {
     func update(_ id: Int64, from: [UnitState], what: String, sql: String, _ binds: [PostgresData]) throws {
         let changed = try run(sql + " RETURNING id", binds)
         guard changed.count == 1 else {
-            let state = try run("SELECT state FROM unit WHERE id = $1", [.init(int64: id)]).first?
-                .column("state")?.string
+            let state = try run("SELECT state FROM unit WHERE id = $1", [.init(int64: id)]).first
+                .flatMap { $0.makeRandomAccess().cell("state")?.string }
             let expected = from.map(\.rawValue).joined(separator: " or ")
             throw ProvisioningError.ledgerConflict(
                 "cannot \(what) unit \(id): it is \(state ?? "missing"), not \(expected)")
@@ -48,8 +48,9 @@ extension PostgresLedger {
     }
 
     func fetch(_ sql: String, _ binds: [PostgresData]) throws -> [LedgerUnit] {
-        try run(sql, binds).map { row in
-            func text(_ name: String) -> String? { row.column(name)?.string }
+        try run(sql, binds).map { plainRow in
+            let row = plainRow.makeRandomAccess()
+            func text(_ name: String) -> String? { row.cell(name)?.string }
             let key: PublicKeyRecord? = if let algorithm = text("key_algorithm"), let publicKey = text("public_key"),
                 let fingerprint = text("fingerprint") {
                 PublicKeyRecord(algorithm: algorithm, publicKey: publicKey, fingerprint: fingerprint)
@@ -57,14 +58,14 @@ extension PostgresLedger {
                 nil
             }
             return LedgerUnit(
-                id: row.column("id")?.int64 ?? 0, batch: text("batch") ?? "",
-                sequence: UInt64(max(0, row.column("sequence")?.int64 ?? 0)), serial: text("serial") ?? "",
+                id: row.cell("id")?.int64 ?? 0, batch: text("batch") ?? "",
+                sequence: UInt64(max(0, row.cell("sequence")?.int64 ?? 0)), serial: text("serial") ?? "",
                 mac: text("mac"), state: text("state").flatMap(UnitState.init(rawValue:)) ?? .failed,
                 cause: text("cause"), station: text("station") ?? "", host: text("host") ?? "",
-                pid: row.column("pid")?.int32 ?? 0, probe: text("probe"), chipUID: text("chip_uid"),
+                pid: row.cell("pid")?.int32 ?? 0, probe: text("probe"), chipUID: text("chip_uid"),
                 imageSHA256: text("image_sha256") ?? "",
-                key: key, reservedAt: Date(timeIntervalSince1970: row.column("reserved_at")?.double ?? 0),
-                updatedAt: Date(timeIntervalSince1970: row.column("updated_at")?.double ?? 0))
+                key: key, reservedAt: Date(timeIntervalSince1970: row.cell("reserved_at")?.double ?? 0),
+                updatedAt: Date(timeIntervalSince1970: row.cell("updated_at")?.double ?? 0))
         }
     }
 
@@ -74,5 +75,12 @@ extension PostgresLedger {
             return error.serverInfo?[.message] ?? String(reflecting: error)
         }
         return "\(error)"
+    }
+}
+
+extension PostgresRandomAccessRow {
+    /// The column's value, nil when the row has no such column (postgres-nio's own subscript traps instead).
+    func cell(_ name: String) -> PostgresData? {
+        contains(name) ? self[data: name] : nil
     }
 }

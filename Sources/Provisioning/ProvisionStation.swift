@@ -7,25 +7,26 @@ import Foundation
 public struct StationBoard: Sendable {
     /// The probe as the ledger records it and the output names it.
     public var probe: String
-    /// Where the chip's unique ID is read through this probe; nil records none.
-    public var chipUIDAddress: UInt64?
-    /// Opens the board's programmer, on the slot's thread; a probe that cannot be reached throws here.
+    /// Opens the board's programmer and reads its chip's unique ID, on the slot's thread; a probe that cannot be
+    /// reached throws here.
     public var open: @Sendable () throws -> OpenedBoard
 
-    public init(probe: String, chipUIDAddress: UInt64?, open: @escaping @Sendable () throws -> OpenedBoard) {
+    public init(probe: String, open: @escaping @Sendable () throws -> OpenedBoard) {
         self.probe = probe
-        self.chipUIDAddress = chipUIDAddress
         self.open = open
     }
 }
 
-/// A board's programmer as its slot holds it: the target, and whatever keeps the target's USB handle open.
+/// A board's programmer as its slot holds it: the target, its chip's unique ID (nil when the programmer cannot
+/// tell chips apart), and whatever keeps the target's USB handle open.
 public struct OpenedBoard {
     public var target: FlashTarget
+    public var chipUID: String?
     let owner: AnyObject?
 
-    public init(target: FlashTarget, owner: AnyObject?) {
+    public init(target: FlashTarget, chipUID: String?, owner: AnyObject?) {
         self.target = target
+        self.chipUID = chipUID
         self.owner = owner
     }
 }
@@ -127,13 +128,12 @@ public struct ProvisionStation: Sendable {
     private func recover(_ inspected: [Inspected], events: (ProvisionEvent) -> Void) throws {
         let found = inspected.compactMap(\.slot?.found)
         guard found.count == inspected.count else { return }
-        try provisioner(run: StationRun(station: station), chipUIDAddress: nil).voidOrphans(sparing: found,
-                                                                                            events: events)
+        try provisioner(run: StationRun(station: station), chipUID: nil).voidOrphans(sparing: found, events: events)
     }
 
-    func provisioner(run: StationRun, chipUIDAddress: UInt64?) throws -> Provisioner {
+    func provisioner(run: StationRun, chipUID: String?) throws -> Provisioner {
         var provisioner = try Provisioner(batch: batch, memory: memory, image: image, ledger: try connect(), run: run,
-                                          factory: factory, chipUIDAddress: chipUIDAddress)
+                                          factory: factory, chipUID: chipUID)
         provisioner.isAlive = isAlive
         return provisioner
     }
@@ -154,7 +154,7 @@ private final class Slot: @unchecked Sendable {
         self.board = board
         opened = try board.open()
         provisioner = try station.provisioner(run: StationRun(station: station.station, probe: board.probe),
-                                              chipUIDAddress: board.chipUIDAddress)
+                                              chipUID: opened.chipUID)
         found = try provisioner.inspect(opened.target)
     }
 }

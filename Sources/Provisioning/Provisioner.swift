@@ -29,15 +29,17 @@ public enum ProvisionEvent: Sendable {
 public struct AttachedBoard: Sendable {
     /// The identity block on the board, when one decodes.
     public let block: IdentityBlock?
-    /// The chip's unique ID (hex), nil when it has none or the programmer cannot read it.
+    /// The chip's unique ID (`OpenedProgrammer.chipUniqueID()`), nil when the programmer cannot tell chips apart.
     public let chipUID: String?
     /// This batch's unit for the block's serial, when the ledger has one.
     public let recorded: LedgerUnit?
 
-    /// The open unit this board holds written on its own chip: one a restart may finish.
+    /// The open unit this board holds written on its own chip: one a restart may finish. Only a chip whose ID is
+    /// the one recorded is known to be the one the unit was written to; without that the block alone proves
+    /// nothing, and the dead run's unit is voided.
     public var resumable: LedgerUnit? {
-        guard let recorded, recorded.state == .written || recorded.state == .verified,
-              recorded.chipUID == nil || recorded.chipUID == chipUID
+        guard let recorded, recorded.state == .written || recorded.state == .verified, let chipUID,
+              recorded.chipUID == chipUID
         else { return nil }
         return recorded
     }
@@ -57,13 +59,14 @@ public struct Provisioner {
     public var isAlive: (Int32) -> Bool = processIsAlive
     public let blockAddress: UInt64
     let blockLimit: Int
-    /// Where the chip's 96-bit unique ID is read (the chip YAML's `unique_id_address`); nil records no chip ID.
-    public var chipUIDAddress: UInt64?
+    /// The attached chip's unique ID (`OpenedProgrammer.chipUniqueID()`); nil when the programmer cannot tell
+    /// chips apart, and then a dead run's unit is never resumed, only voided.
+    public var chipUID: String?
 
     public init(batch: Batch, memory: [MemoryRegion], image: FirmwareImage, ledger: any Ledger, run: StationRun,
-                factory: IdentityFactory? = nil, chipUIDAddress: UInt64? = nil) throws(ProvisioningError) {
+                factory: IdentityFactory? = nil, chipUID: String? = nil) throws(ProvisioningError) {
         self.batch = batch
-        self.chipUIDAddress = chipUIDAddress
+        self.chipUID = chipUID
         self.memory = memory
         self.image = image
         self.ledger = ledger
@@ -89,7 +92,6 @@ public struct Provisioner {
     /// before recovering, so that no slot voids a unit another slot's board is about to finish.
     public func inspect(_ target: FlashTarget) throws -> AttachedBoard {
         let block = try? IdentityBlock(decoding: try target.read(address: blockAddress, count: min(blockLimit, 1024)))
-        let chipUID = try readChipUID(target)
         let recorded = try block.flatMap { try ledger.unit(serial: $0.serial) }.flatMap {
             $0.batch == batch.name ? $0 : nil
         }
@@ -102,8 +104,11 @@ public struct Provisioner {
         let spared = Set(boards.compactMap { $0.resumable?.id })
         for orphan in try ledger.orphans(batch: batch.name, run: run, isAlive: isAlive)
         where !spared.contains(orphan.id) {
+            let found = boards.contains { $0.chipUID == nil && $0.block?.serial == orphan.serial }
+                ? "its board is attached but has no chip ID to prove it is the same chip"
+                : "its chip was not found again"
             let cause = "void: the station's run \(orphan.pid) died in state \(orphan.state.rawValue) "
-                + "and its chip was not found again; identity void, never reused"
+                + "and \(found); identity void, never reused"
             try ledger.fail(orphan.id, cause: cause, date: clock())
             events(.voided(orphan))
         }
@@ -126,15 +131,6 @@ public struct Provisioner {
             }
         }
         return try fresh(chipUID: board.chipUID, target: target, events: events)
-    }
-
-    /// The attached chip's unique ID as upper-case hex, nil when the chip has none. All ones or all zeros is
-    /// no identity (an unprogrammed or unmapped ID), so such chips are not told apart rather than all refused.
-    func readChipUID(_ target: FlashTarget) throws -> String? {
-        guard let chipUIDAddress else { return nil }
-        let bytes = try target.read(address: chipUIDAddress, count: 12)
-        guard bytes.contains(where: { $0 != 0xFF }), bytes.contains(where: { $0 != 0 }) else { return nil }
-        return bytes.map { String(format: "%02X", $0) }.joined()
     }
 
     private func fresh(chipUID: String?, target: FlashTarget, events: @escaping (ProvisionEvent) -> Void) throws

@@ -1,26 +1,14 @@
+import BoardCatalog
 import Foundation
-
-/// Where in a batch or CSV file a problem is.
-public struct BatchLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-
-    public init(file: String, line: Int) {
-        self.file = file
-        self.line = line
-    }
-
-    public var description: String { "\(file):\(line)" }
-}
 
 /// Everything provisioning can refuse or fail at; `description` says what, where, and what to do.
 public enum ProvisioningError: Error, Equatable, CustomStringConvertible {
     /// The batch file is not YAML, or a value in it is wrong.
-    case invalidBatch(BatchLocation, String)
+    case invalidBatch(SourceLocation, String)
     /// A key the batch schema does not know, usually a typo.
-    case unknownKey(BatchLocation, key: String, allowed: [String])
+    case unknownKey(SourceLocation, key: String, allowed: [String])
     /// A required key is absent.
-    case missingKey(BatchLocation, key: String)
+    case missingKey(SourceLocation, key: String)
     /// A file named by the batch (image, CSV) cannot be read.
     case unreadable(path: String, reason: String)
     /// The CSV has no row for a unit's serial.

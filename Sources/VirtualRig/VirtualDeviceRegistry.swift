@@ -31,6 +31,14 @@ public enum VirtualDeviceRegistry {
         return short + String(format: "%012llX", (hash >> 16 ^ hash &* 0x9E37_79B9) & 0xFFFF_FFFF_FFFF)
     }
 
+    /// The USB serial a ROM bootloader derives from the chip's unique ID, seeded by the device's place as the
+    /// chip behind a probe is: the STM32 system bootloader's 12 digits (DfuSe). nil for kinds whose serial says
+    /// nothing about the chip (the RP2040 boot ROM's is the same on every chip of a ROM revision).
+    public static func chipDerivedSerial(kind: String, chip: Chip, place: String) -> String? {
+        guard kind == "dfuse", chip.debug?.uniqueID != nil else { return nil }
+        return SeededUniqueID.stm32BootloaderSerial(uid: SeededUniqueID(chip: chip.id, place: place).bytes(for: chip))
+    }
+
     static func makeDfuSe(_ context: VirtualDeviceContext) throws -> USBDeviceModel {
         let chip = context.board.chip
         guard chip.bootloaders.contains("dfuse") else {

@@ -64,9 +64,14 @@ public final class VirtualRig {
                 twinOrdinals[key] = twin + 1
                 stateName += "-" + (spec.port.map { "port" + $0 } ?? "twin\(twin)")
             }
-            let context = VirtualDeviceContext(board: board, spec: spec, serial: serial, stateName: stateName,
+            // A ROM bootloader that builds its USB serial from the chip's unique ID does so here too, unless the
+            // spec names a serial; the state file keeps the name it always had.
+            let usbSerial = spec.serial == nil
+                ? VirtualDeviceRegistry.chipDerivedSerial(kind: spec.kind, chip: board.chip, place: stateName) ?? serial
+                : serial
+            let context = VirtualDeviceContext(board: board, spec: spec, serial: usbSerial, stateName: stateName,
                                                clock: clock, store: store)
-            entries.append((spec, serial, try factory(context)))
+            entries.append((spec, usbSerial, try factory(context)))
         }
         try self.init(entries: entries, clock: clock)
     }

@@ -11,7 +11,9 @@ extension AtelierRig {
                 Only COMMAND runs under umockdev's preload; it sees the emulated devices and none of the host's. \
                 Behind a probe (stlink, stlink-v21, cmsis-dap) sits the board's chip, running its firmware from \
                 power-on: what it prints (semihosting, UART) and its LED and pin changes go to stderr or the \
-                --console file.
+                --console file. Each chip has its own unique ID, seeded by the device's place (its serial=, else \
+                kind, board and order; the port for twins), stable across runs; a dfuse device without \
+                serial= takes as its USB serial the 12 digits the STM32 bootloader builds from that ID.
 
                 Examples:
                   atelier-rig exec --device dfuse:stm32f4-discovery --time-scale 0 -- dfu-util -l

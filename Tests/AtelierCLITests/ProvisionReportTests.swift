@@ -109,6 +109,50 @@ import Testing
         #expect(result.stdout.hasSuffix(total))
     }
 
+    @Test func unitsListsEveryUnitWithItsChipIDInAllThreeForms() throws {
+        let path = work.appendingPathComponent("units.sqlite").path
+        let ledger = try SQLiteLedger(path: path)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let key = KeyPair.generate(.p256)
+        let run = StationRun(station: "A", host: "line-1", pid: 42, probe: "stlink 0483:3748 serial X at usb:1-2")
+        let first = try ledger.reserve(batch: "widget", limit: 10, firstSequence: 1, imageSHA256: "ab",
+                                       chipUID: "0A0B0C0D", run: run, date: start) { _ in
+            ("W-0001", "02:00:00:00:00:01")
+        }
+        try ledger.advance(first.id, to: .written, key: key.publicRecord, date: start.addingTimeInterval(1))
+        let second = try ledger.reserve(batch: "widget", limit: 10, firstSequence: 1, imageSHA256: "ab",
+                                        chipUID: nil, run: run, date: start) { _ in ("W-0002", nil) }
+        try ledger.fail(second.id, cause: "verify: it, differed", date: start.addingTimeInterval(2))
+
+        let text = try report("sqlite:\(path)", ["--units"]).stdout
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(text)")
+        #expect(lines[0].hasPrefix("serial  state    mac") && lines[0].contains("chip id"))
+        #expect(lines[1].hasPrefix("W-0001  written  02:00:00:00:00:01") && lines[1].contains("0A0B0C0D"))
+        #expect(lines[1].contains(String(key.fingerprint.prefix(16))) && lines[1].contains("2027-01-15T08:00:01.000Z"))
+        #expect(lines[2].hasPrefix("W-0002  failed") && lines[2].hasSuffix("verify: it, differed"))
+
+        let csv = try report("sqlite:\(path)", ["--units", "--csv"]).stdout
+        #expect(csv == """
+            batch,serial,sequence,mac,state,cause,station,host,probe,chip_uid,fingerprint,reserved_at,updated_at
+            widget,W-0001,1,02:00:00:00:00:01,written,,A,line-1,stlink 0483:3748 serial X at usb:1-2,0A0B0C0D,\
+            \(key.fingerprint),2027-01-15T08:00:00.000Z,2027-01-15T08:00:01.000Z
+            widget,W-0002,2,,failed,"verify: it, differed",A,line-1,stlink 0483:3748 serial X at usb:1-2,,,\
+            2027-01-15T08:00:00.000Z,2027-01-15T08:00:02.000Z
+
+            """)
+
+        let json = try report("sqlite:\(path)", ["--units", "--json"]).stdout
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let units = try #require(document["units"] as? [[String: Any]])
+        #expect(document["batch"] as? String == "widget" && units.count == 2)
+        #expect(units[0]["chip_uid"] as? String == "0A0B0C0D" && units[0]["fingerprint"] as? String == key.fingerprint)
+        #expect(units[1]["chip_uid"] == nil && units[1]["cause"] as? String == "verify: it, differed")
+        // The private half never reaches any form of the report.
+        let secret = key.privateKey.map { String(format: "%02x", $0) }.joined()
+        for output in [text, csv, json] { #expect(!output.lowercased().contains(secret)) }
+    }
+
     @Test func jsonAndCSVTogetherAreAUsageError() throws {
         let result = try CLIRunner.run(atelier, ["provision", "report", batchFile.path, "--json", "--csv"])
         #expect(result.exitCode == 2)

@@ -36,6 +36,23 @@ let repositoryBoards = URL(fileURLWithPath: #filePath)
         #expect(board.chip.debug?.dpIDCode == 0x2BA0_1477)
     }
 
+    /// Every chip with a documented unique ID a debug port can read has it, at its reference manual's address.
+    @Test func chipsCarryTheirUniqueIDAddressAndSize() throws {
+        let expected: [String: (UInt64, Int)] = [
+            "stm32f4-discovery": (0x1FFF_7A10, 12), "nucleo-f401re": (0x1FFF_7A10, 12),
+            "netduinoplus2": (0x1FFF_7A10, 12), "blackpill-f411ce": (0x1FFF_7A10, 12),
+            "bluepill": (0x1FFF_F7E8, 12), "nucleo-f103rb": (0x1FFF_F7E8, 12), "stm32vldiscovery": (0x1FFF_F7E8, 12),
+            "longan-nano": (0x1FFF_F7E8, 12), "nrf52840dk": (0x1000_0060, 8), "microbit": (0x1000_0060, 8),
+        ]
+        for (board, (address, size)) in expected {
+            let id = try catalog.board(board).chip.debug?.uniqueID
+            #expect(id?.address == address && id?.size == size, "\(board): \(String(describing: id))")
+        }
+        for board in ["pico", "uno", "mps2-an386", "lm3s6965evb"] {
+            #expect(try catalog.board(board).chip.debug?.uniqueID == nil, "\(board)")
+        }
+    }
+
     @Test func extendsMergesParentKeysUnderTheChild() throws {
         let f405 = try catalog.board("netduinoplus2").chip
         let f407 = try catalog.board("stm32f4-discovery").chip

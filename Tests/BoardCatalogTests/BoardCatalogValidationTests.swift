@@ -127,4 +127,32 @@ import Testing
         let chip = Self.goodChip.replacingOccurrences(of: ", sectors: [{ size: 1K, count: 4 }]", with: "")
         #expect(error(chips: [chip])?.description.contains("needs 'sectors'") == true)
     }
+
+    /// The good chip with a `debug:` block made of `lines` (line 7 onwards).
+    static func chip(debug lines: String) -> String {
+        goodChip + "\ndebug:\n" + lines
+    }
+
+    @Test func uniqueIDSizeIsReadAndDefaultsTo12() throws {
+        let sized = try load(chips: [Self.chip(debug: "  unique_id_address: 0x10000060\n  unique_id_size: 8")])
+        #expect(try sized.board("testboard").chip.debug?.uniqueID.map { [$0.address, UInt64($0.size)] }
+                    == [0x1000_0060, 8])
+        let unsized = try load(chips: [Self.chip(debug: "  unique_id_address: 0x1FFFF7E8")])
+        #expect(try unsized.board("testboard").chip.debug?.uniqueID?.size == 12)
+        #expect(try load().board("testboard").chip.debug?.uniqueID == nil)
+    }
+
+    @Test(arguments: [("0", "must be 1 to 32 bytes, not 0"), ("33", "must be 1 to 32 bytes, not 33"),
+                      ("1K", "must be 1 to 32 bytes, not 1024"), ("eight", "bad size 'eight'")])
+    func aBadUniqueIDSizeNamesFileLineAndField(value: String, complaint: String) {
+        let chip = Self.chip(debug: "  unique_id_address: 0x10000060\n  unique_id_size: \(value)")
+        let message = error(chips: [chip])?.description ?? "loaded"
+        #expect(message.hasPrefix("chips/c0.yaml:9:"), "\(message)")
+        #expect(message.contains("unique_id_size") && message.contains(complaint), "\(message)")
+    }
+
+    @Test func aUniqueIDSizeWithoutAnAddressIsRefused() {
+        let message = error(chips: [Self.chip(debug: "  interface: swd\n  unique_id_size: 8")])?.description ?? ""
+        #expect(message.hasPrefix("chips/c0.yaml:9:") && message.contains("needs a unique_id_address"), "\(message)")
+    }
 }

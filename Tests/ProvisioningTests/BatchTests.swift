@@ -1,3 +1,4 @@
+import BoardCatalog
 import Foundation
 import Testing
 @testable import Provisioning
@@ -23,13 +24,13 @@ struct BatchTests {
     }
 
     @Test func aFileAboveTheSizeLimitOrNestedTooDeepIsRefused() {
-        let huge = Self.good + "\n#" + String(repeating: "x", count: BatchYAML.maximumFileSize)
+        let huge = Self.good + "\n#" + String(repeating: "x", count: YAMLNode.maximumFileSize)
         let large = #expect(throws: ProvisioningError.self) { try parse(huge) }
         #expect(large?.description.contains("batch.yaml:1: the file is larger than 1048576 bytes") == true)
         let deep = Self.good.replacingOccurrences(of: "name: widget", with: "name: " + String(repeating: "[", count: 40)
             + String(repeating: "]", count: 40))
         let nested = #expect(throws: ProvisioningError.self) { try parse(deep) }
-        #expect(nested?.description.contains("nested too deep") == true)
+        #expect(nested?.description.contains("nesting deeper than 32 levels") == true)
     }
 
     @Test func aCompleteBatchParses() throws {
@@ -76,7 +77,7 @@ struct BatchTests {
         ("board: b\nimage: fw\ncount: 1\nidentity:\n  serial: {format: \"S{seq}\"}\n"
             + "  values: {csv: c.csv, columns: [gain]}\n",
          "c.csv:1: no column 'gain'; the header has serial, adc_gain, unused"),
-        ("board: [b\n", "/b/batch.yaml:2: not valid YAML: did not find expected ',' or ']'"),
+        ("board: [b\n", "/b/batch.yaml:2: invalid YAML: did not find expected ',' or ']'"),
         ("", "/b/batch.yaml:1: the file is empty"),
     ]
 
@@ -90,11 +91,11 @@ struct BatchTests {
     }
 
     @Test func csvRowsMustMatchTheHeaderAndSerialsBeUnique() {
-        let third = BatchLocation(file: "c.csv", line: 3)
+        let third = SourceLocation(file: "c.csv", line: 3)
         #expect(throws: ProvisioningError.invalidBatch(third, "serial A appears twice")) {
             _ = try CSVValues(text: "serial,g\nA,1\nA,2\n", file: "c.csv", columns: ["g"])
         }
-        #expect(throws: ProvisioningError.invalidBatch(BatchLocation(file: "c.csv", line: 2),
+        #expect(throws: ProvisioningError.invalidBatch(SourceLocation(file: "c.csv", line: 2),
                                                        "1 fields where the header has 2")) {
             _ = try CSVValues(text: "serial,g\nA\n", file: "c.csv", columns: ["g"])
         }

@@ -1,3 +1,4 @@
+import BoardCatalog
 import Flash
 import Foundation
 import Testing
@@ -96,7 +97,7 @@ struct IdentityBlockTests {
 
     @Test func theBlockGoesToTheLastSectorUnlessTheBatchSaysWhere() throws {
         let memory = MemoryFlashTarget.memory
-        let line = BatchLocation(file: "b.yaml", line: 7)
+        let line = SourceLocation(file: "b.yaml", line: 7)
         func place(_ address: UInt64?) throws(ProvisioningError) -> (UInt64, Int) {
             try IdentityFactory.placement(address: address, memory: memory, location: line)
         }

@@ -26,9 +26,9 @@ struct ProvisionStationTests {
     }
 
     func slot(_ name: String, _ target: MemoryFlashTarget, unreachable: Bool = false) -> StationBoard {
-        StationBoard(probe: name, chipUIDAddress: ProvisionerTests.uidAddress) {
+        StationBoard(probe: name) {
             if unreachable { throw ProvisioningError.ledgerUnavailable("probe \(name) unplugged") }
-            return OpenedBoard(target: target, owner: nil)
+            return OpenedBoard(target: target, chipUID: try ProvisionerTests.chipUID(of: target), owner: nil)
         }
     }
 

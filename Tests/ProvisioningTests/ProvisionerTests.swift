@@ -32,11 +32,17 @@ struct ProvisionerTests {
     /// Where the in-memory boards keep their chip's unique ID, clear of the image and the identity block.
     static let uidAddress: UInt64 = 0x0800_E000
 
-    func provisioner(pid: Int32, alive: Set<Int32> = []) throws -> Provisioner {
+    /// The chip ID a debug probe would read from `target`, as `OpenedProgrammer.chipUniqueID()` does.
+    static func chipUID(of target: MemoryFlashTarget?) throws -> String? {
+        try target.flatMap { try ChipIdentity.memory(address: uidAddress, size: 12).uniqueID(reading: $0) }
+    }
+
+    /// A station run `pid` with the board `target` attached (its chip ID read as the CLI reads it).
+    func provisioner(pid: Int32, alive: Set<Int32> = [], on target: MemoryFlashTarget? = nil) throws -> Provisioner {
         var provisioner = try Provisioner(batch: batch, memory: MemoryFlashTarget.memory, image: image,
                                           ledger: try SQLiteLedger(path: path),
                                           run: StationRun(station: "s1", host: "h", pid: pid),
-                                          chipUIDAddress: Self.uidAddress)
+                                          chipUID: try Self.chipUID(of: target))
         provisioner.isAlive = { alive.contains($0) || $0 == pid }
         return provisioner
     }
@@ -90,27 +96,31 @@ struct ProvisionerTests {
         }
     }
 
-    @Test func aUnitWrittenByADeadRunIsFinishedWhenItsBoardIsStillAttached() throws {
-        let target = MemoryFlashTarget()
-        let ledger = try SQLiteLedger(path: path)
-        // A run that died right after the ledger said 'written': the board holds the block, the row is open.
-        let dead = try provisioner(pid: 1)
-        let unit = try ledger.reserve(batch: "b", limit: 3, firstSequence: 1, imageSHA256: image.sha256,
-                                      run: dead.run, date: Date()) {
-            try dead.factory.allocation(sequence: $0, date: Date())
-        }
-        let block = try dead.factory.block(serial: unit.serial, mac: unit.mac)
-        let merged = try dead.merged(try block.encoded())
-        for segment in merged.segments {
-            target.bytes.replaceSubrange(Int(segment.address - 0x0800_0000)..<Int(segment.end - 0x0800_0000),
-                                         with: segment.bytes)
-        }
-        try ledger.advance(unit.id, to: .written, key: block.key?.publicRecord, date: Date())
-
-        let outcome = try provisioner(pid: 2).provision(target: target)
+    @Test func aUnitWrittenByADeadRunIsFinishedWhenItsChipIsStillAttached() throws {
+        let target = board(uid: 0xA1)
+        let unit = try deadRunWrote(on: target)
+        let outcome = try provisioner(pid: 2, on: target).provision(target: target)
         guard case .resumed(let resumed) = outcome else { Issue.record("\(outcome)"); return }
         #expect(resumed.serial == unit.serial && resumed.state == .committed)
-        #expect(try ledger.units(batch: "b").map(\.state) == [.committed])
+        #expect(try SQLiteLedger(path: path).units(batch: "b").map(\.state) == [.committed])
+    }
+
+    @Test func withoutAChipIDADeadRunsWrittenUnitIsVoidedNotResumed() throws {
+        // A programmer that cannot tell chips apart (USBasp, plain DFU, PICOBOOT): the block on the board is the
+        // dead run's, but nothing says the chip is the one it was written to.
+        let target = MemoryFlashTarget()
+        let unit = try deadRunWrote(on: target)
+        #expect(unit.chipUID == nil)
+        var voided: [String] = []
+        let outcome = try provisioner(pid: 2, on: target).provision(target: target) { event in
+            if case .voided(let unit) = event { voided.append(unit.serial) }
+        }
+        guard case .committed(let next) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(voided == [unit.serial] && next.serial == "AT-0002" && next.chipUID == nil)
+        let rows = try SQLiteLedger(path: path).units(batch: "b")
+        #expect(rows.map(\.state) == [.failed, .committed])
+        #expect(rows[0].cause?.contains("no chip ID to prove it is the same chip; identity void") == true)
+        #expect(try IdentityBlock(decoding: Array(target.bytes[0xF000...])).serial == "AT-0002")
     }
 
     /// A board whose chip has the unique ID `uid` (12 bytes of `uid`), blank otherwise.
@@ -126,7 +136,7 @@ struct ProvisionerTests {
         let ledger = try SQLiteLedger(path: path)
         let dead = try provisioner(pid: 1)
         let unit = try ledger.reserve(batch: "b", limit: 3, firstSequence: 1, imageSHA256: image.sha256,
-                                      chipUID: try dead.readChipUID(target), run: dead.run, date: Date()) {
+                                      chipUID: try Self.chipUID(of: target), run: dead.run, date: Date()) {
             try dead.factory.allocation(sequence: $0, date: Date())
         }
         let block = try dead.factory.block(serial: unit.serial, mac: unit.mac)
@@ -140,7 +150,7 @@ struct ProvisionerTests {
 
     @Test func theLedgerRecordsTheChipsUniqueIDAndAChipIsNeverGivenTwoIdentities() throws {
         let target = board(uid: 0xA1)
-        guard case .committed(let unit) = try provisioner(pid: 1).provision(target: target) else {
+        guard case .committed(let unit) = try provisioner(pid: 1, on: target).provision(target: target) else {
             Issue.record("not committed"); return
         }
         #expect(unit.chipUID == String(repeating: "A1", count: 12))
@@ -148,7 +158,7 @@ struct ProvisionerTests {
         // The same chip with its identity block erased is refused, not given a second serial.
         target.bytes.replaceSubrange(0xF000..<0x10000, with: repeatElement(0xFF, count: 0x1000))
         #expect(throws: ProvisioningError.chipAlreadyAssigned(chipUID: unit.chipUID ?? "", serial: unit.serial)) {
-            _ = try provisioner(pid: 2).provision(target: target)
+            _ = try provisioner(pid: 2, on: target).provision(target: target)
         }
     }
 
@@ -161,12 +171,12 @@ struct ProvisionerTests {
         copy.bytes.replaceSubrange(0xF000..<0x10000, with: original.bytes[0xF000..<0x10000])
         #expect(throws: ProvisioningError.chipMismatch(serial: unit.serial, recorded: String(repeating: "A1", count: 12),
                                                        attached: String(repeating: "B2", count: 12))) {
-            _ = try provisioner(pid: 2).provision(target: copy)
+            _ = try provisioner(pid: 2, on: copy).provision(target: copy)
         }
         let ledger = try SQLiteLedger(path: path)
         #expect(try ledger.units(batch: "b").map(\.state) == [.failed])
         // The original chip comes back later: its unit is void, so it gets a new serial, never the old one.
-        guard case .committed(let next) = try provisioner(pid: 3).provision(target: original) else {
+        guard case .committed(let next) = try provisioner(pid: 3, on: original).provision(target: original) else {
             Issue.record("not committed"); return
         }
         #expect(next.serial == "AT-0002" && next.chipUID == String(repeating: "A1", count: 12))
@@ -174,7 +184,8 @@ struct ProvisionerTests {
 
     @Test func aRestartWithAnotherBlankChipVoidsTheDeadRunsUnit() throws {
         let unit = try deadRunWrote(on: board(uid: 0xA1))
-        let outcome = try provisioner(pid: 2).provision(target: board(uid: 0xC3))
+        let other = board(uid: 0xC3)
+        let outcome = try provisioner(pid: 2, on: other).provision(target: other)
         guard case .committed(let next) = outcome else { Issue.record("\(outcome)"); return }
         #expect(next.serial == "AT-0002" && next.chipUID == String(repeating: "C3", count: 12))
         let rows = try SQLiteLedger(path: path).units(batch: "b")

@@ -65,13 +65,13 @@ import USB
     }
 
     @Test(arguments: [
-        ("slots:\n  - name: a\n    board: bluepill\n", 2, "the slot has no 'probe'"),
-        ("slots:\n  - name: a\n    board: bluepill\n    probe: X\n    colour: red\n", 5, "unknown slot key 'colour'"),
+        ("slots:\n  - name: a\n    board: bluepill\n", 2, "missing required key 'probe'"),
+        ("slots:\n  - name: a\n    board: bluepill\n    probe: X\n    colour: red\n", 5, "unknown key 'colour'"),
         ("slot:\n  - name: a\n", 1, "unknown key 'slot'"),
         ("slots: []\n", 1, "'slots' must be a non-empty list"),
         ("slots:\n  - name: a b\n    board: bluepill\n    probe: X\n", 2, "slot name 'a b' may only use"),
         ("slots:\n  - name: a\n    board: bluepill\n    probe: usb:zz\n", 4, "slot 'a': invalid probe"),
-        ("slots:\n  - name: [a\n", 3, "not valid YAML"),
+        ("slots:\n  - name: [a\n", 3, "invalid YAML"),
     ])
     func invalidFilesNameTheLine(text: String, line: Int, message: String) {
         do {

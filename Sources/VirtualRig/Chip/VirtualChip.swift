@@ -216,7 +216,7 @@ public final class VirtualChip {
         }
     }
 
-    /// The flash-size register (KiB, 16 bits) and the 96-bit unique ID, at the YAML's addresses.
+    /// The flash-size register (KiB, 16 bits) and the unique ID (`unique_id_size` bytes), at the YAML's addresses.
     private func identityWords() -> [(UInt32, [UInt8])] {
         var words: [(UInt32, [UInt8])] = []
         if let address = chip.debug?.flashSizeAddress {
@@ -228,21 +228,14 @@ public final class VirtualChip {
             words.append((UInt32(truncatingIfNeeded: address), Self.littleEndian(id)))
         }
         if chip.flashController == "nrf52" { words += nordicFICR() }
-        if let address = chip.debug?.uniqueIDAddress {
-            let seed = uniqueIDSeed
-            let bytes = (0..<12).map { UInt8(truncatingIfNeeded: (seed &* UInt32($0 + 1) &+ 0x9E37_79B9) >> 13) }
-            words.append((UInt32(truncatingIfNeeded: address), bytes))
+        if let address = chip.debug?.uniqueID?.address {
+            words.append((UInt32(truncatingIfNeeded: address), uniqueID.bytes(for: chip)))
         }
         return words
     }
 
-    /// FNV-1a of the chip id and the identity seed; with an empty seed, the value earlier states were made with.
-    private var uniqueIDSeed: UInt32 {
-        var seed: UInt32 = 0x811C_9DC5
-        let text = identitySeed.isEmpty ? chip.id : chip.id + "/" + identitySeed
-        for byte in text.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
-        return seed
-    }
+    /// The chip's factory unique ID, seeded by its place in the rig (the state name).
+    public var uniqueID: SeededUniqueID { SeededUniqueID(chip: chip.id, place: identitySeed) }
 
     static func littleEndian(_ word: UInt32) -> [UInt8] {
         (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) }
@@ -255,8 +248,7 @@ public final class VirtualChip {
         let ramKiB = UInt32(truncatingIfNeeded: (chip.ram?.size ?? 0) / 1024)
         // DEVICEID and the BLE device address: fixed per chip id (as the unique ID of STM32s), so a saved state
         // and a fresh run agree; the address is a random static one (the two top bits set).
-        let seed = uniqueIDSeed
-        let deviceID = (seed, seed &* 0x9E37_79B9 ^ 0x5A5A_A5A5)
+        let deviceID = uniqueID.nordicDeviceID
         let values: [(UInt32, UInt32)] = [
             (0x1000_0010, page), (0x1000_0014, UInt32(flash.size) / page), (0x1000_005C, 0xFFFF_0150),
             (0x1000_0060, deviceID.0), (0x1000_0064, deviceID.1),

@@ -25,6 +25,11 @@ extension Atelier.Provision {
                 CSV values) in one verified write. The ledger row moves reserved, written, verified, committed, \
                 or failed with a cause; a restart finishes or voids what a crashed run left open. A board that \
                 already carries a committed identity is reported and skipped. Private keys go to the board only. \
+                Each unit records its chip's unique ID: read at the chip file's unique_id_address through a debug \
+                probe (ST-Link, CMSIS-DAP: the STM32 UID, the nRF FICR DEVICEID), or the STM32 system \
+                bootloader's USB serial, which it builds from that UID (DfuSe). USBasp (the ATmega328P has no \
+                documented unique ID), plain DFU and PICOBOOT (the RP2040 boot ROM's serial is the same on every \
+                chip) record none; a unit such a run left open is then voided on restart, never resumed. \
                 'run' is the default: 'atelier provision batch.yaml' is 'atelier provision run batch.yaml'.
 
                 Boards: one by default, through the only attached probe (or the one --probe names). Give --probe \
@@ -87,13 +92,10 @@ extension Atelier.Provision {
             let several = chosen.count > 1
             let force = self.force
             let boards = chosen.map { probe in
-                // Only a debug probe reads the ID registers; a ROM bootloader (DfuSe) refuses addresses outside its
-                // memory layout, so its units record no chip ID.
-                StationBoard(probe: probe.description,
-                             chipUIDAddress: ProgrammerRegistry.debugKinds.contains(probe.kind)
-                                ? board.chip.debug?.uniqueIDAddress : nil) {
+                StationBoard(probe: probe.description) {
                     let programmer = try ProgrammerRegistry.open(probe, for: board, force: force)
-                    return OpenedBoard(target: programmer.target, owner: programmer)
+                    return OpenedBoard(target: programmer.target, chipUID: try programmer.chipUniqueID(),
+                                       owner: programmer)
                 }
             }
             let (spec, batchPath) = (self.ledger.ledger, self.batch)

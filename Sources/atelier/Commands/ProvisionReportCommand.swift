@@ -10,8 +10,12 @@ extension Atelier.Provision {
                 For the whole batch and for each station. Yield is committed over finished (committed or failed) \
                 units; time per unit runs from reservation to commit (median and 95th percentile); failures are \
                 counted by the category their cause starts with (verify, write, void, …). A table by default, or \
-                one JSON document, or CSV with one row per station and a last row 'all'.
+                one JSON document, or CSV with one row per station and a last row 'all'. With --units, every \
+                unit instead, in order: serial, sequence, MAC, state, cause, station, host, probe, chip ID (the \
+                chip's unique ID or ROM bootloader serial, empty when the programmer could not tell chips apart), \
+                public-key fingerprint, reservation and last-change times (UTC); never a private key.
                   atelier provision report batch.yaml
+                  atelier provision report batch.yaml --units --csv > units.csv
                   atelier provision report batch.yaml --ledger postgres://line@db:5432/ledger --csv > batch.csv
                 """)
 
@@ -19,6 +23,8 @@ extension Atelier.Provision {
         @OptionGroup var ledger: LedgerOptions
         @Flag(help: "One JSON document on stdout.") var json = false
         @Flag(help: "CSV on stdout: one row per station, then 'all'.") var csv = false
+        @Flag(help: "List every unit (serial, MAC, state, chip ID, fingerprint, times) instead of the summary.")
+        var units = false
 
         func validate() throws {
             if json && csv { throw ValidationError("--json and --csv are exclusive; pick one") }
@@ -27,6 +33,17 @@ extension Atelier.Provision {
         func run() throws {
             let batch = try Provisioning.Batch.load(path: self.batch)
             let units = try ledger.open(batchPath: self.batch).units(batch: batch.name)
+            if self.units {
+                if json {
+                    let rows = units.map(ProvisionUnitRow.init)
+                    try JSONOutput.print(ProvisionUnitsDocument(batch: batch.name, units: rows))
+                } else if csv {
+                    print(ProvisionReportOutput.unitsCSV(batch: batch.name, units), terminator: "")
+                } else {
+                    print(ProvisionReportOutput.unitsText(units))
+                }
+                return
+            }
             let report = LedgerReport(batch: batch.name, target: batch.count, units: units)
             if json {
                 try JSONOutput.print(report)

@@ -57,7 +57,7 @@ enum ProvisionReportOutput {
     }
 
     /// RFC 4180: a field with a comma, quote or line break goes in quotes, its quotes doubled.
-    private static func quoted(_ field: String) -> String {
+    static func quoted(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

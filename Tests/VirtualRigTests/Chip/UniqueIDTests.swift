@@ -14,12 +14,8 @@ import Testing
         return try rig.chipDevices.map { _, device in
             let chip = device.chip
             chip.halt()
-            let (address, words): (UInt32, UInt32) = if let uid = chip.chip.debug?.uniqueIDAddress {
-                (UInt32(uid), 3)
-            } else {
-                (0x1000_0060, 2)   // nRF52 FICR DEVICEID
-            }
-            return try (0..<words).map { try chip.read32(address + 4 * $0) }
+            let uid = try #require(chip.chip.debug?.uniqueID)
+            return try (0..<UInt32(uid.size / 4)).map { try chip.read32(UInt32(uid.address) + 4 * $0) }
         }
     }
 
@@ -31,5 +27,41 @@ import Testing
         #expect(Set(first).count == 3, "\(first)")
         #expect(first.allSatisfy { !$0.contains(0xFFFF_FFFF) })
         #expect(try uniqueIDs(specs) == first)
+    }
+
+    @Test func theNRF52840sUniqueIDIsItsFICRDeviceID() throws {
+        let ids = try uniqueIDs(["cmsis-dap:nrf52840dk"])
+        #expect(ids.first?.count == 2)
+        let seeded = SeededUniqueID(chip: "nrf52840", place: VirtualDeviceRegistry.defaultSerial(
+            kind: "cmsis-dap", board: "nrf52840dk", ordinal: 0)).nordicDeviceID
+        #expect(ids.first == [seeded.0, seeded.1])
+    }
+
+    @Test func theSTM32BootloaderSerialIsBuiltFromTheUIDAsTheROMDoes() {
+        // Words 0x03020100, 0x07060504, 0x0B0A0908: their first and third summed, then the second's top half.
+        #expect(SeededUniqueID.stm32BootloaderSerial(uid: Array(0..<12)) == "0E0C0A080706")
+        #expect(SeededUniqueID.stm32BootloaderSerial(uid: [UInt8](repeating: 0xFF, count: 12)) == "FFFFFFFEFFFF")
+    }
+
+    /// The DfuSe bootloader's default serial comes from the same seeded UID that the chip shows a debug probe
+    /// at 0x1FFF7A10 when the board sits at the same place (state name) behind an ST-Link.
+    @Test func aDfuSeBoardsSerialIsItsChipsUIDAsTheBootloaderDerivesIt() throws {
+        let catalog = try BoardCatalog.load(folders: [ChipTestSupport.boardsFolder])
+        let place = VirtualDeviceRegistry.defaultSerial(kind: "dfuse", board: "stm32f4-discovery", ordinal: 0)
+        let specs = ["dfuse:stm32f4-discovery", "dfuse:stm32f4-discovery", "stlink:stm32f4-discovery:serial=\(place)",
+                     "dfuse:stm32f4-discovery:serial=CHOSEN"]
+        let rig = try VirtualRig(specs: specs.map(DeviceSpec.init(parsing:)), catalog: catalog,
+                                 options: .init(timeScale: 0))
+        let chip = try #require(rig.chipDevices.first?.device.chip)
+        chip.halt()
+        let uid = try (0..<3).flatMap { index in
+            VirtualChip.littleEndian(try chip.read32(0x1FFF_7A10 + 4 * UInt32(index)))
+        }
+        #expect(rig.devices[0].serial == SeededUniqueID.stm32BootloaderSerial(uid: uid))
+        #expect(rig.devices[0].serial.count == 12 && rig.devices[0].serial != rig.devices[1].serial)
+        #expect(rig.devices[3].serial == "CHOSEN")
+        let again = try VirtualRig(specs: specs.map(DeviceSpec.init(parsing:)), catalog: catalog,
+                                   options: .init(timeScale: 0))
+        #expect(again.devices.map(\.serial) == rig.devices.map(\.serial))
     }
 }
