@@ -8,11 +8,12 @@ import Provisioning
 /// The boards of a parallel run report from their slot threads: one lock orders the lines, so a line is written
 /// whole (one write each) and never split by another board's.
 ///
-/// `ATELIER_PROVISION_CRASH_AT=<state>` is the crash-test hook: the process SIGKILLs itself right after the
-/// ledger reached that state (`reserved`, `written`, `verified`), or at the first write (`writing`), so tests can
-/// check that a restart recovers from a station dying at that point. `ATELIER_PROVISION_CRASH_AFTER=<n>` kills it
-/// at the n-th event of the run instead (counting every ledger state, voided unit and flash event, from 1), so
-/// tests can pick points at random along the whole run. Neither changes anything when unset.
+/// `ATELIER_PROVISION_CRASH_AT=<state>` is the crash-test hook: the process SIGKILLs itself right after a unit
+/// reached that state (`reserved`, `written`, `verified`, `committed`; in a run of several boards, the first to get
+/// there), or at the first write (`writing`), so tests can check that a restart recovers from a station dying at
+/// that point. `ATELIER_PROVISION_CRASH_AFTER=<n>` kills it at the n-th event of the run instead (counting every
+/// ledger state, voided unit and flash event of every board, from 1), so tests can pick points at random along the
+/// whole run. Neither changes anything when unset.
 final class ProvisionOutput: @unchecked Sendable {
     let json: Bool
     let crashAt = ProcessInfo.processInfo.environment["ATELIER_PROVISION_CRASH_AT"]
