@@ -36,6 +36,7 @@ extension Atelier.Provision {
         @OptionGroup var probe: ProbeOptions
         @Argument(help: "The batch file (batch.yaml).") var batch: String
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var lease: LeaseOptions
         @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
         @Option(help: "How many attached boards to provision in this run, one unit each.") var count = 1
         @Flag(help: "Flash even if the device does not look like the board's chip.") var force = false
@@ -55,15 +56,20 @@ extension Atelier.Provision {
                                 run: StationRun(station: stationName))
             let output = ProvisionOutput(json: json)
             var rejected = 0
-            for chosen in try probes() {
+            let chosenProbes = try probes()
+            let lease = self.lease.make(ledger: ledger, batch: batch, imageSHA256: image.sha256, station: stationName,
+                                        planned: chosenProbes.count)
+            defer { LeaseOptions.finish(lease) }
+            for chosen in chosenProbes {
                 let programmer = try ProgrammerRegistry.open(chosen, for: board, force: force)
                 let run = StationRun(station: stationName, probe: chosen.description)
                 // Only a debug probe reads the ID registers; a ROM bootloader (DfuSe) refuses addresses outside its
                 // memory layout, so its units record no chip ID.
                 let uidAddress = ProgrammerRegistry.debugKinds.contains(chosen.kind)
                     ? board.chip.debug?.uniqueIDAddress : nil
-                let provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
+                var provisioner = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
                                                   run: run, chipUIDAddress: uidAddress)
+                provisioner.lease = lease
                 let started = Date()
                 let outcome = try provisioner.provision(target: programmer.target, events: output.handle)
                 try output.finished(outcome, probe: chosen.description, seconds: Date().timeIntervalSince(started))
