@@ -13,7 +13,7 @@ struct LedgerContractTests {
     static let station = StationRun(station: "s1", host: "h", pid: 100)
 
     /// Opens a fresh store of `kind`; the closure opens another connection to that same store, as a station does.
-    func store(_ kind: String) throws -> () throws -> any Ledger {
+    func store(_ kind: String) throws -> @Sendable () throws -> any Ledger {
         if kind == "postgres" {
             let url = try PostgresServer.shared().newDatabase()
             return { try PostgresLedger(url: url) }
