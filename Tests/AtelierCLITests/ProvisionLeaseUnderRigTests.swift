@@ -39,11 +39,11 @@ import Testing
             == Set(committed.map(\.serial)), "\(rows)")
 
         // One more board with `--lease 4`: the run leases one unit, so the batch stays dense with nothing returned.
-        _ = try station.underRig(boards: ["L3"], state: "state-2", [
-            station.provisionLine(ledger: ledger, station: "k", count: 1, output: "one")
+        _ = try station.underRig(boards: boards + ["FRESH"], state: "state", [
+            station.provisionLine(ledger: ledger, station: "k", count: 1, board: "FRESH", output: "one")
                 .replacingOccurrences(of: " --json", with: " --lease 4 --json"),
         ])
-        #expect(station.exitCode("one") == 0, "\(station.log("one.err"))")
+        #expect(station.exitCode("one") == 0, "\(station.log("one.err")) \(station.log("one")) \(rows)")
         let after = try openLedger(ledger).units(batch: "stations")
         #expect(after.count == rows.count + 1 && after.last?.state == .committed)
         #expect(after.map(\.sequence) == (1...UInt64(after.count)).map { $0 }, "\(after)")
