@@ -112,25 +112,29 @@ public final class PostgresLedger: Ledger {
                 slots = try freeSlots(batch, count: count)
             }
             guard !slots.isEmpty else { throw ProvisioningError.batchComplete(count: limit) }
-            var ids: [Int64] = []
+            var allocations: [(id: Int64, serial: String, mac: String?)] = []
             for (id, sequence) in slots {
-                let serial: String, mac: String?
                 do {
-                    (serial, mac) = try allocate(sequence)
-                } catch where !ids.isEmpty {
+                    let (serial, mac) = try allocate(sequence)
+                    allocations.append((id, serial, mac))
+                } catch where !allocations.isEmpty {
                     break  // the counter or MAC range ended inside the lease: a shorter lease
                 }
-                try run("""
-                    UPDATE unit SET state = 'reserved', serial = $1, mac = $2, station = $3, host = $4, pid = $5,
-                        probe = $6, image_sha256 = $7, reserved_at = $8, updated_at = $8
-                    WHERE id = $9
-                    """, [.init(string: serial), mac.map { .init(string: $0) } ?? .null,
-                          .init(string: station.station), .init(string: station.host), .init(int32: station.pid),
-                          station.probe.map { .init(string: $0) } ?? .null, .init(string: imageSHA256),
-                          .init(double: date.timeIntervalSince1970), .init(int64: id)])
-                ids.append(id)
             }
-            return ids
+            // One statement for the whole lease: a round trip per unit would be most of a lease's time.
+            try run("""
+                UPDATE unit SET state = 'reserved', serial = v.serial, mac = v.mac, station = $4, host = $5,
+                    pid = $6, probe = $7, image_sha256 = $8, reserved_at = $9, updated_at = $9
+                FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[]) AS v(id, serial, mac)
+                WHERE unit.id = v.id
+                """, [Self.bigints(allocations.map(\.id)),
+                      PostgresData(array: allocations.map { PostgresData(string: $0.serial) }, elementType: .text),
+                      PostgresData(array: allocations.map { $0.mac.map { PostgresData(string: $0) } },
+                                   elementType: .text),
+                      .init(string: station.station), .init(string: station.host), .init(int32: station.pid),
+                      station.probe.map { .init(string: $0) } ?? .null, .init(string: imageSHA256),
+                      .init(double: date.timeIntervalSince1970)])
+            return allocations.map(\.id)
         }
         let units = try fetch("SELECT * FROM unit WHERE id = ANY($1) ORDER BY sequence", [Self.bigints(ids)])
         guard units.count == ids.count else {

@@ -135,16 +135,21 @@ public final class SQLiteLedger: Ledger {
                         } catch where !units.isEmpty {
                             break  // the counter or MAC range ended inside the lease: a shorter lease
                         }
-                        try db.execute(sql: "DELETE FROM unit_returned WHERE batch = ? AND sequence = ?",
-                                       arguments: [batch, Int64(sequence)])
-                        try db.execute(sql: """
+                        // Cached statements: a lease runs these K times while every other station waits.
+                        try db.cachedStatement(sql: "DELETE FROM unit_returned WHERE batch = ? AND sequence = ?")
+                            .execute(arguments: [batch, Int64(sequence)])
+                        try db.cachedStatement(sql: """
                             INSERT INTO unit (batch, sequence, serial, mac, state, station, host, pid, probe,
                                               image_sha256, reserved_at, updated_at)
                             VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [batch, Int64(sequence), serial, mac, run.station, run.host, run.pid,
-                                             run.probe, imageSHA256, date.timeIntervalSince1970,
-                                             date.timeIntervalSince1970])
-                        if let unit = try Self.fetch(db, id: db.lastInsertedRowID) { units.append(unit) }
+                            """).execute(arguments: [batch, Int64(sequence), serial, mac, run.station, run.host,
+                                                     run.pid, run.probe, imageSHA256, date.timeIntervalSince1970,
+                                                     date.timeIntervalSince1970])
+                        units.append(LedgerUnit(
+                            id: db.lastInsertedRowID, batch: batch, sequence: sequence, serial: serial, mac: mac,
+                            state: .reserved, cause: nil, station: run.station, host: run.host, pid: run.pid,
+                            probe: run.probe, imageSHA256: imageSHA256, key: nil,
+                            reservedAt: Self.stored(date), updatedAt: Self.stored(date)))
                     }
                     return .commit
                 }
@@ -283,8 +288,9 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> LedgerUnit? {
-        try Row.fetchOne(db, sql: "SELECT * FROM unit WHERE id = ?", arguments: [id]).map(unit)
+    /// `date` as a row stores it (seconds as a double), so a unit built in memory equals the one read back.
+    static func stored(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970)
     }
 
     static func unit(_ row: Row) -> LedgerUnit {
