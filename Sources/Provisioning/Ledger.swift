@@ -75,12 +75,13 @@ public struct UnitClaim: Equatable, Sendable {
 /// The record of every unit of every batch, shared by the stations.
 ///
 /// Contract, which every implementation's tests check (`LedgerContractTests`):
-/// - `lease` is one durable transaction: it takes up to `count` of the batch's lowest counter values not yet in the
-///   ledger (consecutive unless earlier leases were returned), never more than the batch has left (it refuses with
-///   `batchComplete` once the batch has `limit` units that are not `failed`, and a lease counts as taken while it
-///   is held), and inserts them `reserved` for `run` with no probe and no chip. Two callers never get the same
-///   serial or MAC (also enforced by unique constraints), and a failed unit's serial is never handed out again.
-///   If `allocate` runs out (the counter or MAC range ends) after the first unit, the lease is shorter.
+/// - `lease` is one durable transaction: it takes up to `count` counter values of the batch, those of returned
+///   units first (lowest first), then the next ones after the highest ever used, so they are consecutive unless
+///   units were returned; and never more than the batch has left: it refuses with `batchComplete` once the batch
+///   has `limit` units that are not `failed`, and a held lease counts as taken. It inserts them `reserved` for
+///   `run` (its probe, none for a run's shared lease) with no chip. Two callers never get the same serial or MAC
+///   (also enforced by unique constraints), and a failed unit's serial is never handed out again. If `allocate`
+///   runs out (the counter or MAC range ends) after the first unit, the lease is shorter.
 /// - `release` returns units of a live run that never reached a board: each id must still be `reserved` for that
 ///   run (station, host, pid); it is removed, and its counter value is the first a later lease takes, so serials
 ///   stay dense. Only the run that leased a unit knows it never handed it out, so only that run releases, and a

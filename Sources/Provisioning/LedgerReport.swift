@@ -8,7 +8,8 @@ import Foundation
 /// - A void unit (failed with a `void:` cause) is an identity a dead run left open and that was never found on a
 ///   board again, mostly a crashed run's unused leased units: it is counted as `void`, not as a failed board, so
 ///   it is neither in `failed` nor in the failures nor in the yield.
-/// - Time per unit is from reservation to commit, over committed units: the median, and the 95th percentile by
+/// - Time per unit is from the moment a board took its unit (its reservation, or its hand-out from a lease) to
+///   commit, over committed units: the median, and the 95th percentile by
 ///   nearest rank (the smallest time that at least 95 % of units took no longer than). A unit finished after a
 ///   crash counts the time the station was down.
 /// - A failure's cause is `category: detail`; failures are counted by category (`verify`, `write`, `void`, …).
