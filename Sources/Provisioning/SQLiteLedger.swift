@@ -161,9 +161,10 @@ public final class SQLiteLedger: Ledger {
     /// The `count` counter values a lease takes: returned ones first, lowest first, then those after every value
     /// the batch has used (a returned value may be the highest).
     static func nextSequences(_ db: Database, batch: String, first: UInt64, count: Int) throws -> [UInt64] {
+        // Values below `first` (a batch file whose counter now starts later) stay returned, never taken.
         let returned = try Int64.fetchAll(db, sql: """
-            SELECT sequence FROM unit_returned WHERE batch = ? ORDER BY sequence LIMIT ?
-            """, arguments: [batch, count]).map { UInt64(max(0, $0)) }
+            SELECT sequence FROM unit_returned WHERE batch = ? AND sequence >= ? ORDER BY sequence LIMIT ?
+            """, arguments: [batch, Int64(first), count]).map { UInt64(max(0, $0)) }
         let last = try Int64.fetchOne(db, sql: """
             SELECT MAX(s) FROM (SELECT MAX(sequence) AS s FROM unit WHERE batch = ?
                                 UNION ALL SELECT MAX(sequence) FROM unit_returned WHERE batch = ?)
