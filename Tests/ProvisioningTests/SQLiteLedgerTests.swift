@@ -112,6 +112,20 @@ struct SQLiteLedgerTests {
         #expect(try SQLiteLedger(path: path).units(batch: "b").map(\.sequence) == (1...200).map(UInt64.init))
     }
 
+    /// A returned counter value the batch's counter no longer covers (its `first` moved up) is never taken.
+    @Test func returnedValuesBelowTheCountersStartAreSkipped() throws {
+        let ledger = try SQLiteLedger(path: path)
+        let units = try ledger.lease(batch: "b", limit: 100, firstSequence: 1, count: 4, imageSHA256: "abc",
+                                     run: Self.run, date: Date()) { ("b-\($0)", nil) }
+        try ledger.release([units[0].id, units[1].id], run: Self.run)
+        let later = try ledger.lease(batch: "b", limit: 100, firstSequence: 3, count: 2, imageSHA256: "abc",
+                                     run: Self.run, date: Date()) { sequence throws(ProvisioningError) in
+            guard sequence >= 3 else { throw .exhausted("the serial counter (3...99)") }
+            return ("b-\(sequence)", nil)
+        }
+        #expect(later.map(\.sequence) == [5, 6])
+    }
+
     @Test func anUnwritableLedgerIsTheEnvironment() {
         #expect {
             _ = try SQLiteLedger(path: "/proc/no/such/ledger.sqlite")
