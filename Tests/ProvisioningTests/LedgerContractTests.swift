@@ -1,7 +1,6 @@
 import AtelierTestSupport
 import FirmwareImage
 import Foundation
-import Synchronization
 import Testing
 @testable import Provisioning
 
@@ -48,8 +47,8 @@ struct LedgerContractTests {
     /// Four stations, each with its own connection, leasing 7 at a time at once: nothing shared, nothing skipped.
     @Test(arguments: kinds) func concurrentLeasesAreDisjointAndDense(kind: String) throws {
         let open = try store(kind)
-        let taken = Mutex<[UInt64]>([])
-        let failures = Mutex<[String]>([])
+        let taken = Locked<[UInt64]>([])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             do {
                 let ledger = try open()
@@ -163,8 +162,8 @@ struct LedgerContractTests {
         let ledger = try store(kind)()
         let batch = try ContractBatch.make(count: 100)
         let lease = UnitLease(ledger: ledger, batch: batch, imageSHA256: "abc", run: Self.station, size: 16)
-        let taken = Mutex<[UInt64]>([])
-        let failures = Mutex<[String]>([])
+        let taken = Locked<[UInt64]>([])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
             do {
                 for _ in 0..<10 {

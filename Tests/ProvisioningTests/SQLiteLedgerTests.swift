@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 import Testing
 @testable import Provisioning
 
@@ -91,8 +90,8 @@ struct SQLiteLedgerTests {
         let stations = 4
         let perStation = 50
         // No one creates the file first: the stations also race to create the schema.
-        let results = Mutex<[String]>([])
-        let failures = Mutex<[String]>([])
+        let results = Locked<[String]>([])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: stations) { index in
             do {
                 let ledger = try SQLiteLedger(path: path)
