@@ -3,9 +3,13 @@ import Foundation
 /// What a batch's ledger says: units per state, yield, time per unit and failures by cause, for the whole batch
 /// and for each station. Pure: built from the rows `Ledger.units(batch:)` returns, so both ledgers report alike.
 ///
-/// - Yield is first-pass yield: committed units over units that finished (committed or failed); units still
-///   open (`reserved`, `written`, `verified`) do not count either way.
-/// - Time per unit is from reservation to commit, over committed units: the median, and the 95th percentile by
+/// - Yield is first-pass yield: committed units over units that finished on a board (committed or failed); units
+///   still open (`reserved`, `written`, `verified`) do not count either way.
+/// - A void unit (failed with a `void:` cause) is an identity a dead run left open and that was never found on a
+///   board again, mostly a crashed run's unused leased units: it is counted as `void`, not as a failed board, so
+///   it is neither in `failed` nor in the failures nor in the yield.
+/// - Time per unit is from the moment a board took its unit (its reservation, or its hand-out from a lease) to
+///   commit, over committed units: the median, and the 95th percentile by
 ///   nearest rank (the smallest time that at least 95 % of units took no longer than). A unit finished after a
 ///   crash counts the time the station was down.
 /// - A failure's cause is `category: detail`; failures are counted by category (`verify`, `write`, `void`, …).
@@ -14,8 +18,10 @@ public struct LedgerReport: Equatable, Sendable, Codable {
         /// The station's name, or nil for the whole batch.
         public var station: String?
         public var units: Int
-        /// Every state, zeros included, so a consumer never has to guess a missing key.
+        /// Every state, zeros included, so a consumer never has to guess a missing key; `failed` without voids.
         public var states: [String: Int]
+        /// Units voided after a crash: identities never handed out again, not boards.
+        public var void: Int
         public var yield: Double?
         public var medianSeconds: Double?
         public var p95Seconds: Double?
@@ -23,7 +29,7 @@ public struct LedgerReport: Equatable, Sendable, Codable {
         public var failures: [String: Int]
 
         enum CodingKeys: String, CodingKey {
-            case station, units, states, yield, failures
+            case station, units, states, void, yield, failures
             case medianSeconds = "median_seconds"
             case p95Seconds = "p95_seconds"
         }
@@ -47,17 +53,24 @@ public struct LedgerReport: Equatable, Sendable, Codable {
     }
 
     static func figures(station: String?, _ units: [LedgerUnit]) -> Figures {
+        let voided = units.filter(isVoid)
+        let boards = units.filter { !isVoid($0) }
         var states = Dictionary(uniqueKeysWithValues: UnitState.allCases.map { ($0.rawValue, 0) })
-        for unit in units { states[unit.state.rawValue, default: 0] += 1 }
-        let committed = units.filter { $0.state == .committed }
-        let failed = units.filter { $0.state == .failed }
+        for unit in boards { states[unit.state.rawValue, default: 0] += 1 }
+        let committed = boards.filter { $0.state == .committed }
+        let failed = boards.filter { $0.state == .failed }
         let finished = committed.count + failed.count
         let times = committed.map { $0.updatedAt.timeIntervalSince($0.reservedAt) }.sorted()
         return Figures(
-            station: station, units: units.count, states: states,
+            station: station, units: units.count, states: states, void: voided.count,
             yield: finished == 0 ? nil : Double(committed.count) / Double(finished),
             medianSeconds: median(times), p95Seconds: percentile(times, 95),
             failures: Dictionary(grouping: failed, by: { category(of: $0.cause ?? "") }).mapValues(\.count))
+    }
+
+    /// A failed unit whose cause says its identity was voided, not that a board failed.
+    static func isVoid(_ unit: LedgerUnit) -> Bool {
+        unit.state == .failed && category(of: unit.cause ?? "") == "void"
     }
 
     /// The middle value of sorted `values` (the mean of the two middle ones for an even count).

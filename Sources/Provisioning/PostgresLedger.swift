@@ -6,8 +6,9 @@ import PostgresNIO
 
 /// The ledger on a PostgreSQL server through postgres-nio: for several stations on several machines.
 ///
-/// Units are handed out with `SELECT … FOR UPDATE SKIP LOCKED` over pre-created `free` slots, so stations never
-/// wait for each other's reservation: each takes the lowest slot nobody else holds. Slots are topped up (256 at a
+/// Units are leased with `SELECT … FOR UPDATE SKIP LOCKED` over pre-created `free` slots, so stations never
+/// wait for each other's lease: each takes the lowest slots nobody else holds. A returned lease becomes free slots
+/// again, which the next lease takes first. Slots are topped up (256 at a
 /// time, never past the batch's count) under a per-batch advisory lock, which also replaces the slots of failed
 /// units. Each instance
 /// holds one connection and is used from one thread; the calls block until the server answers.
@@ -99,57 +100,92 @@ public final class PostgresLedger: Ledger {
         }
     }
 
-    public func reserve(
-        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, chipUID: String?,
-        run station: StationRun, date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
-    ) throws -> LedgerUnit {
-        let id: Int64 = try transaction {
-            if let chipUID, let serial = try run("""
-                SELECT serial FROM unit WHERE batch = $1 AND chip_uid = $2 AND state NOT IN ('free', 'failed')
-                """, [.init(string: batch), .init(string: chipUID)]).first?.column("serial")?.string {
-                throw ProvisioningError.chipAlreadyAssigned(chipUID: chipUID, serial: serial)
+    public func lease(
+        batch: String, limit: Int, firstSequence: UInt64, count: Int, imageSHA256: String, run station: StationRun,
+        date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
+    ) throws -> [LedgerUnit] {
+        let ids: [Int64] = try transaction {
+            var slots = try freeSlots(batch, count: count)
+            if slots.count < count {
+                try topUp(batch: batch, limit: limit, firstSequence: firstSequence, atLeast: count, date: date)
+                // Again from the lowest: the slots this transaction already locked come back with the new ones.
+                slots = try freeSlots(batch, count: count)
             }
-            var slot = try freeSlot(batch)
-            if slot == nil {
-                try topUp(batch: batch, limit: limit, firstSequence: firstSequence, date: date)
-                slot = try freeSlot(batch)
+            guard !slots.isEmpty else { throw ProvisioningError.batchComplete(count: limit) }
+            var allocations: [(id: Int64, serial: String, mac: String?)] = []
+            for (id, sequence) in slots {
+                do {
+                    let (serial, mac) = try allocate(sequence)
+                    allocations.append((id, serial, mac))
+                } catch where !allocations.isEmpty {
+                    break  // the counter or MAC range ended inside the lease: a shorter lease
+                }
             }
-            guard let (id, sequence) = slot else { throw ProvisioningError.batchComplete(count: limit) }
-            let (serial, mac) = try allocate(sequence)
+            // One statement for the whole lease: a round trip per unit would be most of a lease's time.
             try run("""
-                UPDATE unit SET state = 'reserved', serial = $1, mac = $2, station = $3, host = $4, pid = $5,
-                    probe = $6, image_sha256 = $7, reserved_at = $8, updated_at = $8, chip_uid = $10
-                WHERE id = $9
-                """, [.init(string: serial), mac.map { .init(string: $0) } ?? .null, .init(string: station.station),
-                      .init(string: station.host), .init(int32: station.pid),
+                UPDATE unit SET state = 'reserved', serial = v.serial, mac = v.mac, station = $4, host = $5,
+                    pid = $6, probe = $7, image_sha256 = $8, reserved_at = $9, updated_at = $9
+                FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[]) AS v(id, serial, mac)
+                WHERE unit.id = v.id
+                """, [Self.bigints(allocations.map(\.id)),
+                      PostgresData(array: allocations.map { PostgresData(string: $0.serial) }, elementType: .text),
+                      PostgresData(array: allocations.map { $0.mac.map { PostgresData(string: $0) } },
+                                   elementType: .text),
+                      .init(string: station.station), .init(string: station.host), .init(int32: station.pid),
                       station.probe.map { .init(string: $0) } ?? .null, .init(string: imageSHA256),
-                      .init(double: date.timeIntervalSince1970), .init(int64: id),
-                      chipUID.map { .init(string: $0) } ?? .null])
-            return id
+                      .init(double: date.timeIntervalSince1970)])
+            return allocations.map(\.id)
         }
-        guard let unit = try fetch("SELECT * FROM unit WHERE id = $1", [.init(int64: id)]).first else {
-            throw ProvisioningError.ledgerConflict("the reserved row \(id) vanished")
+        let units = try fetch("SELECT * FROM unit WHERE id = ANY($1) ORDER BY sequence", [Self.bigints(ids)])
+        guard units.count == ids.count else {
+            throw ProvisioningError.ledgerConflict("leased rows \(ids) vanished")
         }
-        return unit
+        return units
     }
 
-    /// The lowest free slot no other station has locked, locked for this transaction.
-    private func freeSlot(_ batch: String) throws -> (Int64, UInt64)? {
-        let rows = try run("""
+    /// Returned units become free slots again, so the next lease (any station's) takes their counter values first.
+    public func release(_ ids: [Int64], run station: StationRun) throws {
+        guard !ids.isEmpty else { return }
+        try transaction {
+            let freed = try run("""
+                UPDATE unit SET state = 'free', serial = NULL, mac = NULL, station = NULL, host = NULL, pid = NULL,
+                    probe = NULL, image_sha256 = NULL, reserved_at = NULL, updated_at = $5
+                WHERE id = ANY($1) AND state = 'reserved' AND chip_uid IS NULL AND station = $2 AND host = $3
+                    AND pid = $4
+                RETURNING id
+                """, [Self.bigints(ids), .init(string: station.station), .init(string: station.host),
+                      .init(int32: station.pid), .init(double: Date().timeIntervalSince1970)])
+            guard freed.count == ids.count else {
+                throw ProvisioningError.ledgerConflict(
+                    "cannot return units \(ids): not all are still reserved for run \(station.pid) of "
+                        + station.station)
+            }
+        }
+    }
+
+    /// A BIGINT[] parameter, for `= ANY($n)`.
+    static func bigints(_ values: [Int64]) -> PostgresData {
+        PostgresData(array: values.map { PostgresData(int64: $0) }, elementType: .int8)
+    }
+
+    /// The lowest `count` free slots no other station has locked, locked for this transaction.
+    private func freeSlots(_ batch: String, count: Int) throws -> [(Int64, UInt64)] {
+        try run("""
             SELECT id, sequence FROM unit WHERE batch = $1 AND state = 'free'
-            ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED
-            """, [.init(string: batch)])
-        guard let row = rows.first, let id = row.column("id")?.int64, let sequence = row.column("sequence")?.int64
-        else { return nil }
-        return (id, UInt64(sequence))
+            ORDER BY sequence LIMIT $2 FOR UPDATE SKIP LOCKED
+            """, [.init(string: batch), .init(int64: Int64(count))]).compactMap { row in
+            guard let id = row.column("id")?.int64, let sequence = row.column("sequence")?.int64 else { return nil }
+            return (id, UInt64(sequence))
+        }
     }
 
     /// Free slots one top-up creates at most: a batch of a million units grows its slots as stations use them,
     /// instead of inserting them all in one transaction while every other station waits on the lock.
     static let slotsPerTopUp: Int64 = 256
 
-    /// Creates free slots, numbered after the last one, without the batch passing `limit` units that are not failed.
-    private func topUp(batch: String, limit: Int, firstSequence: UInt64, date: Date) throws {
+    /// Creates free slots, numbered after the last one, without the batch passing `limit` units that are not failed
+    /// (free slots count: a held lease or a free slot is a unit the batch has promised).
+    private func topUp(batch: String, limit: Int, firstSequence: UInt64, atLeast: Int, date: Date) throws {
         try run("SELECT pg_advisory_xact_lock(hashtext($1))", [.init(string: batch)])
         let rows = try run("""
             SELECT COUNT(*) FILTER (WHERE state != 'failed') AS active, MAX(sequence) AS last
@@ -157,7 +193,7 @@ public final class PostgresLedger: Ledger {
             """, [.init(string: batch)])
         let active = rows.first?.column("active")?.int64 ?? 0
         let next = rows.first?.column("last")?.int64.map { $0 + 1 } ?? Int64(firstSequence)
-        let missing = min(Int64(limit) - active, Self.slotsPerTopUp)
+        let missing = min(Int64(limit) - active, max(Self.slotsPerTopUp, Int64(atLeast)))
         guard missing > 0 else { return }
         try run("""
             INSERT INTO unit (batch, sequence, state, updated_at)
@@ -167,18 +203,25 @@ public final class PostgresLedger: Ledger {
                   .init(double: date.timeIntervalSince1970)])
     }
 
-    public func advance(_ id: Int64, to state: UnitState, key: PublicKeyRecord?, date: Date) throws {
+    public func advance(_ id: Int64, to state: UnitState, key: PublicKeyRecord?, claim: UnitClaim?, date: Date)
+        throws
+    {
         guard let previous = state.predecessor else {
             throw ProvisioningError.ledgerConflict("cannot advance a unit to '\(state.rawValue)'")
         }
+        let claim = state == .written ? claim : nil
         try update(id, from: [previous], what: "move to \(state.rawValue)", sql: """
             UPDATE unit SET state = $1, updated_at = $2, key_algorithm = COALESCE($3, key_algorithm),
-                public_key = COALESCE($4, public_key), fingerprint = COALESCE($5, fingerprint)
+                public_key = COALESCE($4, public_key), fingerprint = COALESCE($5, fingerprint),
+                chip_uid = COALESCE($8, chip_uid), probe = COALESCE($9, probe),
+                reserved_at = COALESCE($10, reserved_at)
             WHERE id = $6 AND state = $7
             """, [.init(string: state.rawValue), .init(double: date.timeIntervalSince1970),
                   key.map { .init(string: $0.algorithm) } ?? .null, key.map { .init(string: $0.publicKey) } ?? .null,
                   key.map { .init(string: $0.fingerprint) } ?? .null, .init(int64: id),
-                  .init(string: previous.rawValue)])
+                  .init(string: previous.rawValue), claim?.chipUID.map { .init(string: $0) } ?? .null,
+                  claim?.probe.map { .init(string: $0) } ?? .null,
+                  claim.map { .init(double: $0.takenAt.timeIntervalSince1970) } ?? .null])
     }
 
     public func fail(_ id: Int64, cause: String, date: Date) throws {
@@ -199,6 +242,12 @@ public final class PostgresLedger: Ledger {
 
     public func unit(serial: String) throws -> LedgerUnit? {
         try fetch("SELECT * FROM unit WHERE serial = $1", [.init(string: serial)]).first
+    }
+
+    public func unit(batch: String, chipUID: String) throws -> LedgerUnit? {
+        try fetch("""
+            SELECT * FROM unit WHERE batch = $1 AND chip_uid = $2 AND state NOT IN ('free', 'failed') LIMIT 1
+            """, [.init(string: batch), .init(string: chipUID)]).first
     }
 
     public func units(batch: String) throws -> [LedgerUnit] {

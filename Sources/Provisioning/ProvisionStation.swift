@@ -67,6 +67,8 @@ public struct ProvisionStation: Sendable {
     public var isAlive: @Sendable (Int32) -> Bool = processIsAlive
     /// Makes each unit's key pair; tests pin it.
     public var factory: IdentityFactory?
+    /// The run's units, shared by every slot; nil leases one unit per board.
+    public var lease: UnitLease?
 
     public init(batch: Batch, memory: [MemoryRegion], image: FirmwareImage, station: String, width: Int,
                 connect: @escaping @Sendable () throws -> any Ledger) {
@@ -135,6 +137,7 @@ public struct ProvisionStation: Sendable {
         var provisioner = try Provisioner(batch: batch, memory: memory, image: image, ledger: try connect(), run: run,
                                           factory: factory, chipUID: chipUID)
         provisioner.isAlive = isAlive
+        provisioner.lease = lease
         return provisioner
     }
 }

@@ -62,6 +62,8 @@ public struct Provisioner {
     /// The attached chip's unique ID (`OpenedProgrammer.chipUniqueID()`); nil when the programmer cannot tell
     /// chips apart, and then a dead run's unit is never resumed, only voided.
     public var chipUID: String?
+    /// The run's lease, shared by its slots; nil leases one unit per board (see `UnitLease`).
+    public var lease: UnitLease?
 
     public init(batch: Batch, memory: [MemoryRegion], image: FirmwareImage, ledger: any Ledger, run: StationRun,
                 factory: IdentityFactory? = nil, chipUID: String? = nil) throws(ProvisioningError) {
@@ -136,10 +138,15 @@ public struct Provisioner {
     private func fresh(chipUID: String?, target: FlashTarget, events: @escaping (ProvisionEvent) -> Void) throws
         -> ProvisionOutcome
     {
-        var unit = try ledger.reserve(
-            batch: batch.name, limit: batch.count, firstSequence: batch.identity.serial.first,
-            imageSHA256: image.sha256, chipUID: chipUID, run: run, date: clock()
-        ) { sequence in try factory.allocation(sequence: sequence, date: clock()) }
+        // The chip is refused before a unit is taken, so a refusal costs no serial; the unique index on the
+        // chip still catches a race when `written` records it.
+        if let chipUID, let holder = try ledger.unit(batch: batch.name, chipUID: chipUID) {
+            throw ProvisioningError.chipAlreadyAssigned(chipUID: chipUID, serial: holder.serial)
+        }
+        let lease = self.lease
+            ?? UnitLease(ledger: ledger, batch: batch, imageSHA256: image.sha256, run: run, size: 1)
+        var unit = try lease.next(date: clock())
+        let claim = UnitClaim(chipUID: chipUID, probe: run.probe, takenAt: clock())
         events(.state(unit, .reserved))
         let block: [UInt8]
         let identity: IdentityBlock
@@ -163,7 +170,7 @@ public struct Provisioner {
             throw error
         }
         unit.key = identity.key?.publicRecord
-        try step(&unit, to: .written, events: events)
+        try step(&unit, to: .written, claim: claim, events: events)
         return try finish(unit, source: source, identity: identity, target: target, events: events)
     }
 
@@ -223,11 +230,16 @@ public struct Provisioner {
         }
     }
 
-    private func step(_ unit: inout LedgerUnit, to state: UnitState, events: @escaping (ProvisionEvent) -> Void)
-        throws
+    private func step(_ unit: inout LedgerUnit, to state: UnitState, claim: UnitClaim? = nil,
+                      events: @escaping (ProvisionEvent) -> Void) throws
     {
-        try ledger.advance(unit.id, to: state, key: state == .written ? unit.key : nil, date: clock())
+        try ledger.advance(unit.id, to: state, key: state == .written ? unit.key : nil, claim: claim, date: clock())
         unit.state = state
+        if let claim {
+            unit.chipUID = claim.chipUID
+            unit.probe = claim.probe ?? unit.probe
+            unit.reservedAt = claim.takenAt
+        }
         events(.state(unit, state))
     }
 

@@ -3,8 +3,9 @@ import GRDB
 
 /// The ledger in one SQLite file through GRDB: the default, for one or a few stations on one machine.
 ///
-/// Every process opens its own connection; SQLite's file lock serialises writers, and `reserve` takes the write
-/// lock up front (`BEGIN IMMEDIATE`) so two stations cannot both read the same "next counter" value. WAL mode
+/// Every process opens its own connection; SQLite's file lock serialises writers, and `lease` takes the write
+/// lock up front (`BEGIN IMMEDIATE`) so two stations cannot both read the same "next counter" value. A lease of K
+/// units is one such transaction, so one fsync buys K units (see `UnitLease`). WAL mode
 /// lets readers (the report) run while a station writes, and a busy handler makes a waiting station queue rather
 /// than fail.
 public final class SQLiteLedger: Ledger {
@@ -63,7 +64,10 @@ public final class SQLiteLedger: Ledger {
                 // Version 1 ledgers predate the chip's unique ID: their units keep a null one.
                 if version < 2 {
                     try db.execute(sql: chipSchema)
-                    try db.execute(sql: "PRAGMA user_version = 2")
+                }
+                if version < 3 {
+                    try db.execute(sql: returnedSchema)
+                    try db.execute(sql: "PRAGMA user_version = 3")
                 }
                 return .commit
             }
@@ -101,54 +105,117 @@ public final class SQLiteLedger: Ledger {
         CREATE UNIQUE INDEX unit_chip ON unit (batch, chip_uid) WHERE state != 'failed' AND chip_uid IS NOT NULL;
         """
 
-    public func reserve(
-        batch: String, limit: Int, firstSequence: UInt64, imageSHA256: String, chipUID: String?, run: StationRun,
+    /// Schema version 3: counter values of returned leases, which the next lease takes first so serials stay dense.
+    /// A value is here only while no unit row has it; a lease moves it back into `unit` in the same transaction.
+    public static let returnedSchema = """
+        CREATE TABLE unit_returned (
+            batch TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            PRIMARY KEY (batch, sequence)
+        ) WITHOUT ROWID;
+        """
+
+    public func lease(
+        batch: String, limit: Int, firstSequence: UInt64, count: Int, imageSHA256: String, run: StationRun,
         date: Date, allocate: (UInt64) throws -> (serial: String, mac: String?)
-    ) throws -> LedgerUnit {
+    ) throws -> [LedgerUnit] {
         try guarded {
             try queue.writeWithoutTransaction { db in
-                var unit: LedgerUnit?
+                var units: [LedgerUnit] = []
                 try db.inTransaction(.immediate) {
                     let active = try Int.fetchOne(db, sql: """
                         SELECT COUNT(*) FROM unit WHERE batch = ? AND state != 'failed'
                         """, arguments: [batch]) ?? 0
                     guard active < limit else { throw ProvisioningError.batchComplete(count: limit) }
-                    if let chipUID, let serial = try String.fetchOne(db, sql: """
-                        SELECT serial FROM unit WHERE batch = ? AND chip_uid = ? AND state != 'failed'
-                        """, arguments: [batch, chipUID]) {
-                        throw ProvisioningError.chipAlreadyAssigned(chipUID: chipUID, serial: serial)
+                    for sequence in try Self.nextSequences(db, batch: batch, first: firstSequence,
+                                                           count: min(count, limit - active)) {
+                        let serial: String, mac: String?
+                        do {
+                            (serial, mac) = try allocate(sequence)
+                        } catch where !units.isEmpty {
+                            break  // the counter or MAC range ended inside the lease: a shorter lease
+                        }
+                        // Cached statements: a lease runs these K times while every other station waits.
+                        try db.cachedStatement(sql: "DELETE FROM unit_returned WHERE batch = ? AND sequence = ?")
+                            .execute(arguments: [batch, Int64(sequence)])
+                        try db.cachedStatement(sql: """
+                            INSERT INTO unit (batch, sequence, serial, mac, state, station, host, pid, probe,
+                                              image_sha256, reserved_at, updated_at)
+                            VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?)
+                            """).execute(arguments: [batch, Int64(sequence), serial, mac, run.station, run.host,
+                                                     run.pid, run.probe, imageSHA256, date.timeIntervalSince1970,
+                                                     date.timeIntervalSince1970])
+                        units.append(LedgerUnit(
+                            id: db.lastInsertedRowID, batch: batch, sequence: sequence, serial: serial, mac: mac,
+                            state: .reserved, cause: nil, station: run.station, host: run.host, pid: run.pid,
+                            probe: run.probe, imageSHA256: imageSHA256, key: nil,
+                            reservedAt: Self.stored(date), updatedAt: Self.stored(date)))
                     }
-                    let last = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM unit WHERE batch = ?",
-                                                  arguments: [batch])
-                    let sequence = last.map { UInt64($0) + 1 } ?? firstSequence
-                    let (serial, mac) = try allocate(sequence)
-                    try db.execute(sql: """
-                        INSERT INTO unit (batch, sequence, serial, mac, state, station, host, pid, probe,
-                                          chip_uid, image_sha256, reserved_at, updated_at)
-                        VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [batch, Int64(sequence), serial, mac, run.station, run.host, run.pid,
-                                         run.probe, chipUID, imageSHA256, date.timeIntervalSince1970,
-                                         date.timeIntervalSince1970])
-                    unit = try Self.fetch(db, id: db.lastInsertedRowID)
                     return .commit
                 }
-                guard let unit else { throw ProvisioningError.ledgerConflict("the reserved row vanished") }
-                return unit
+                return units
             }
         }
     }
 
-    public func advance(_ id: Int64, to state: UnitState, key: PublicKeyRecord?, date: Date) throws {
+    /// The `count` counter values a lease takes: returned ones first, lowest first, then those after every value
+    /// the batch has used (a returned value may be the highest).
+    static func nextSequences(_ db: Database, batch: String, first: UInt64, count: Int) throws -> [UInt64] {
+        // Values below `first` (a batch file whose counter now starts later) stay returned, never taken.
+        let returned = try Int64.fetchAll(db, sql: """
+            SELECT sequence FROM unit_returned WHERE batch = ? AND sequence >= ? ORDER BY sequence LIMIT ?
+            """, arguments: [batch, Int64(first), count]).map { UInt64(max(0, $0)) }
+        let last = try Int64.fetchOne(db, sql: """
+            SELECT MAX(s) FROM (SELECT MAX(sequence) AS s FROM unit WHERE batch = ?
+                                UNION ALL SELECT MAX(sequence) FROM unit_returned WHERE batch = ?)
+            """, arguments: [batch, batch])
+        let start = last.map { UInt64(max(0, $0)) + 1 } ?? first
+        return returned + (0..<UInt64(max(0, count - returned.count))).map { start + $0 }
+    }
+
+    public func release(_ ids: [Int64], run: StationRun) throws {
+        guard !ids.isEmpty else { return }
+        try guarded {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for id in ids {
+                        guard let row = try Row.fetchOne(db, sql: """
+                            SELECT batch, sequence FROM unit WHERE id = ? AND state = 'reserved' AND chip_uid IS NULL
+                                AND station = ? AND host = ? AND pid = ?
+                            """, arguments: [id, run.station, run.host, run.pid])
+                        else {
+                            throw ProvisioningError.ledgerConflict(
+                                "cannot return unit \(id): it is no longer reserved for run \(run.pid) of "
+                                    + run.station)
+                        }
+                        let batch: String = row["batch"]
+                        let sequence: Int64 = row["sequence"]
+                        try db.execute(sql: "DELETE FROM unit WHERE id = ?", arguments: [id])
+                        try db.execute(sql: "INSERT INTO unit_returned (batch, sequence) VALUES (?, ?)",
+                                       arguments: [batch, sequence])
+                    }
+                    return .commit
+                }
+            }
+        }
+    }
+
+    public func advance(_ id: Int64, to state: UnitState, key: PublicKeyRecord?, claim: UnitClaim?, date: Date)
+        throws
+    {
         guard let previous = state.predecessor else {
             throw ProvisioningError.ledgerConflict("cannot advance a unit to '\(state.rawValue)'")
         }
+        let claim = state == .written ? claim : nil
         try update(id, from: [previous], sql: """
             UPDATE unit SET state = ?, updated_at = ?,
                 key_algorithm = COALESCE(?, key_algorithm), public_key = COALESCE(?, public_key),
-                fingerprint = COALESCE(?, fingerprint)
+                fingerprint = COALESCE(?, fingerprint), chip_uid = COALESCE(?, chip_uid),
+                probe = COALESCE(?, probe), reserved_at = COALESCE(?, reserved_at)
             WHERE id = ? AND state = ?
             """, arguments: [state.rawValue, date.timeIntervalSince1970, key?.algorithm, key?.publicKey,
-                             key?.fingerprint, id, previous.rawValue], what: "move to \(state.rawValue)")
+                             key?.fingerprint, claim?.chipUID, claim?.probe, claim?.takenAt.timeIntervalSince1970,
+                             id, previous.rawValue], what: "move to \(state.rawValue)")
     }
 
     public func fail(_ id: Int64, cause: String, date: Date) throws {
@@ -170,6 +237,16 @@ public final class SQLiteLedger: Ledger {
         try guarded {
             try queue.read { db in
                 try Row.fetchOne(db, sql: "SELECT * FROM unit WHERE serial = ?", arguments: [serial]).map(Self.unit)
+            }
+        }
+    }
+
+    public func unit(batch: String, chipUID: String) throws -> LedgerUnit? {
+        try guarded {
+            try queue.read { db in
+                try Row.fetchOne(db, sql: """
+                    SELECT * FROM unit WHERE batch = ? AND chip_uid = ? AND state != 'failed' LIMIT 1
+                    """, arguments: [batch, chipUID]).map(Self.unit)
             }
         }
     }
@@ -212,8 +289,9 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> LedgerUnit? {
-        try Row.fetchOne(db, sql: "SELECT * FROM unit WHERE id = ?", arguments: [id]).map(unit)
+    /// `date` as a row stores it (seconds as a double), so a unit built in memory equals the one read back.
+    static func stored(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970)
     }
 
     static func unit(_ row: Row) -> LedgerUnit {

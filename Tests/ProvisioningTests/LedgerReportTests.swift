@@ -43,4 +43,20 @@ struct LedgerReportTests {
         #expect(report.stations.map(\.station) == ["x", "y"] && report.stations.map(\.yield) == [1, 0])
         #expect(report.stations[1].medianSeconds == nil)
     }
+
+    /// A crashed run's voided units (mostly unused leased ones) are identities, not boards: counted apart.
+    @Test func voidUnitsAreNeitherFailedBoardsNorPartOfTheYield() {
+        let start = Date(timeIntervalSince1970: 0)
+        func unit(_ state: UnitState, cause: String? = nil) -> LedgerUnit {
+            LedgerUnit(id: 0, batch: "b", sequence: 0, serial: "", mac: nil, state: state, cause: cause,
+                       station: "x", host: "h", pid: 1, probe: nil, imageSHA256: "", key: nil,
+                       reservedAt: start, updatedAt: start.addingTimeInterval(1))
+        }
+        let voids = (0..<15).map { _ in unit(.failed, cause: "void: the station's run 7 died in state reserved") }
+        let report = LedgerReport(batch: "b", target: 5, units: voids + [
+            unit(.committed), unit(.committed), unit(.committed), unit(.failed, cause: "verify: mismatch"),
+        ])
+        #expect(report.total.units == 19 && report.total.void == 15 && report.total.count(.failed) == 1)
+        #expect(report.total.yield == 0.75 && report.total.failures == ["verify": 1])
+    }
 }

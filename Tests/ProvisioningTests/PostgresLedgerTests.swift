@@ -1,6 +1,5 @@
 import AtelierTestSupport
 import Foundation
-import Synchronization
 import Testing
 @testable import Provisioning
 
@@ -47,8 +46,8 @@ struct PostgresLedgerTests {
         let stations = 4
         let perStation = 25
         let url = try PostgresServer.shared().newDatabase()
-        let serials = Mutex<[String]>([])
-        let failures = Mutex<[String]>([])
+        let serials = Locked<[String]>([])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: stations) { index in
             do {
                 let ledger = try PostgresLedger(url: url)

@@ -136,7 +136,7 @@ struct ProvisionerTests {
         let ledger = try SQLiteLedger(path: path)
         let dead = try provisioner(pid: 1)
         let unit = try ledger.reserve(batch: "b", limit: 3, firstSequence: 1, imageSHA256: image.sha256,
-                                      chipUID: try Self.chipUID(of: target), run: dead.run, date: Date()) {
+                                      run: dead.run, date: Date()) {
             try dead.factory.allocation(sequence: $0, date: Date())
         }
         let block = try dead.factory.block(serial: unit.serial, mac: unit.mac)
@@ -144,7 +144,8 @@ struct ProvisionerTests {
             target.bytes.replaceSubrange(Int(segment.address - 0x0800_0000)..<Int(segment.end - 0x0800_0000),
                                          with: segment.bytes)
         }
-        try ledger.advance(unit.id, to: .written, key: block.key?.publicRecord, date: Date())
+        let claim = UnitClaim(chipUID: try Self.chipUID(of: target), probe: nil, takenAt: Date())
+        try ledger.advance(unit.id, to: .written, key: block.key?.publicRecord, claim: claim, date: Date())
         return unit
     }
 
@@ -223,5 +224,39 @@ struct ProvisionerTests {
             _ = try Provisioner(batch: batch, memory: MemoryFlashTarget.memory, image: full,
                                 ledger: try SQLiteLedger(path: path), run: StationRun(station: "s"))
         }
+    }
+
+    /// A run's lease serves its boards one by one; the clean end returns what no board took, and the next run
+    /// takes those serials first, so the batch stays dense. Time per unit starts when a board took its unit.
+    @Test func aRunsLeaseServesItsBoardsAndTheCleanEndReturnsTheRest() throws {
+        let ledger = try SQLiteLedger(path: path)
+        let lease = UnitLease(ledger: ledger, batch: batch, imageSHA256: image.sha256,
+                              run: StationRun(station: "s1", host: "h", pid: 1), size: 3)
+        // Run 1's provisioner for `target`, taking its units from the shared lease.
+        func leased(_ target: MemoryFlashTarget) throws -> Provisioner {
+            var provisioner = try provisioner(pid: 1, on: target)
+            provisioner.lease = lease
+            return provisioner
+        }
+        let leasedAt = Date()
+        for uid in [UInt8(0xA1), 0xA2] {
+            let target = board(uid: uid)
+            guard case .committed(let unit) = try leased(target).provision(target: target) else {
+                Issue.record("not committed"); return
+            }
+            #expect(unit.reservedAt >= leasedAt && unit.probe == nil)
+        }
+        #expect(try lease.holding == 1 && ledger.units(batch: "b").count == 3)
+        // The same chip again: refused before a unit is taken, so no serial is spent on it.
+        let again = board(uid: 0xA1)
+        #expect(throws: ProvisioningError.self) { _ = try leased(again).provision(target: again) }
+        #expect(lease.holding == 1)
+        try lease.returnUnused()
+        #expect(try ledger.units(batch: "b").map(\.state) == [.committed, .committed])
+        let third = board(uid: 0xA3)
+        guard case .committed(let unit) = try provisioner(pid: 2, on: third).provision(target: third) else {
+            Issue.record("not committed"); return
+        }
+        #expect(unit.serial == "AT-0003" && unit.sequence == 3)
     }
 }

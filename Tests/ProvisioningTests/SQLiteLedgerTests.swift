@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 import Testing
 @testable import Provisioning
 
@@ -91,8 +90,8 @@ struct SQLiteLedgerTests {
         let stations = 4
         let perStation = 50
         // No one creates the file first: the stations also race to create the schema.
-        let results = Mutex<[String]>([])
-        let failures = Mutex<[String]>([])
+        let results = Locked<[String]>([])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: stations) { index in
             do {
                 let ledger = try SQLiteLedger(path: path)
@@ -110,6 +109,20 @@ struct SQLiteLedgerTests {
         #expect(serials.count == stations * perStation)
         #expect(Set(serials).count == serials.count)
         #expect(try SQLiteLedger(path: path).units(batch: "b").map(\.sequence) == (1...200).map(UInt64.init))
+    }
+
+    /// A returned counter value the batch's counter no longer covers (its `first` moved up) is never taken.
+    @Test func returnedValuesBelowTheCountersStartAreSkipped() throws {
+        let ledger = try SQLiteLedger(path: path)
+        let units = try ledger.lease(batch: "b", limit: 100, firstSequence: 1, count: 4, imageSHA256: "abc",
+                                     run: Self.run, date: Date()) { ("b-\($0)", nil) }
+        try ledger.release([units[0].id, units[1].id], run: Self.run)
+        let later = try ledger.lease(batch: "b", limit: 100, firstSequence: 3, count: 2, imageSHA256: "abc",
+                                     run: Self.run, date: Date()) { sequence throws(ProvisioningError) in
+            guard sequence >= 3 else { throw .exhausted("the serial counter (3...99)") }
+            return ("b-\(sequence)", nil)
+        }
+        #expect(later.map(\.sequence) == [5, 6])
     }
 
     @Test func anUnwritableLedgerIsTheEnvironment() {

@@ -53,6 +53,7 @@ extension Atelier.Provision {
             valueName: "sel"))
         var probes: [String] = []
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var lease: LeaseOptions
         @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
         @Option(help: ArgumentHelp(
             "How many boards to provision in this run, one unit each. Default: 1, or one per --probe, or with "
@@ -99,10 +100,15 @@ extension Atelier.Provision {
                 }
             }
             let (spec, batchPath) = (self.ledger.ledger, self.batch)
-            let station = ProvisionStation(batch: batch, memory: board.memory, image: image, station: stationName,
+            // The lease is the run's, shared by its slots, on a ledger connection of its own (see UnitLease).
+            let lease = self.lease.make(ledger: try LedgerOptions.open(spec, batchPath: batchPath), batch: batch,
+                                        imageSHA256: image.sha256, station: stationName, planned: chosen.count)
+            defer { LeaseOptions.finish(lease) }
+            var station = ProvisionStation(batch: batch, memory: board.memory, image: image, station: stationName,
                                            width: parallel ?? 1) {
                 try LedgerOptions.open(spec, batchPath: batchPath)
             }
+            station.lease = lease
             let started = Date()
             let results = station.run(boards, events: { output.handle($1, probe: $0) }) { result in
                 // A run of one board reports its error as every command does, below.

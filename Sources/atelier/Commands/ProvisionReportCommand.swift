@@ -8,11 +8,13 @@ extension Atelier.Provision {
             abstract: "Summarise a batch's ledger: units per state, yield, time per unit, failures by cause.",
             discussion: """
                 For the whole batch and for each station. Yield is committed over finished (committed or failed) \
-                units; time per unit runs from reservation to commit (median and 95th percentile); failures are \
-                counted by the category their cause starts with (verify, write, void, …). A table by default, or \
-                one JSON document, or CSV with one row per station and a last row 'all'. With --units, every \
-                unit instead, in order: serial, sequence, MAC, state, cause, station, host, probe, chip ID (the \
-                chip's unique ID or ROM bootloader serial, empty when the programmer could not tell chips apart), \
+                units; time per unit runs from the moment a unit was taken for a board to commit (median and 95th \
+                percentile); failures are counted by the category their cause starts with (verify, write, …). \
+                Void units (failed 'void: …': identities a crashed run left open, mostly its unused leased units) \
+                are a column of their own, neither failed boards nor part of the yield. A table by default, or one \
+                JSON document, or CSV with one row per station and a last row 'all'. With --units, every unit \
+                instead, in order: serial, sequence, MAC, state, cause, station, host, probe, chip ID (the chip's \
+                unique ID or ROM bootloader serial, empty when the programmer could not tell chips apart), \
                 public-key fingerprint, reservation and last-change times (UTC); never a private key.
                   atelier provision report batch.yaml
                   atelier provision report batch.yaml --units --csv > units.csv
@@ -60,15 +62,17 @@ extension Atelier.Provision {
         static let configuration = CommandConfiguration(
             abstract: "Reserve units in the ledger without a board (maintenance and benchmarks).",
             discussion: """
-                Each reservation is the same transaction 'atelier provision' makes for a board. The units stay \
-                'reserved'; the next run of the same station voids them (failed, cause 'void: …'), so their \
-                serials are never handed out again. Prints one JSON line: units, start and end times (Unix \
-                seconds) and the rate.
+                Units are taken exactly as 'atelier provision' takes them for boards: leased --lease at a time \
+                (one durable transaction per lease), then handed out one by one. The units stay 'reserved'; the \
+                next run of the same station voids them (failed, cause 'void: …'), so their serials are never \
+                handed out again. Prints one JSON line: units, lease size, start and end times (Unix seconds) and \
+                the rate.
                 """,
             shouldDisplay: false)
 
         @Argument(help: "The batch file (batch.yaml).") var batch: String
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var lease: LeaseOptions
         @Option(help: "This station's name in the ledger. Default: the host name.") var station: String?
         @Option(help: "How many units to reserve.") var count = 1
 
@@ -79,29 +83,30 @@ extension Atelier.Provision {
         func run() throws {
             let batch = try Provisioning.Batch.load(path: self.batch)
             let ledger = try self.ledger.open(batchPath: self.batch)
-            let factory = IdentityFactory(batch: batch)
-            let run = StationRun(station: station ?? ProcessInfo.processInfo.hostName)
+            let lease = self.lease.make(ledger: ledger, batch: batch, imageSHA256: "",
+                                        station: station ?? ProcessInfo.processInfo.hostName, planned: count)
+            defer { LeaseOptions.finish(lease) }
             let started = Date()
             for _ in 0..<count {
-                _ = try ledger.reserve(
-                    batch: batch.name, limit: batch.count, firstSequence: batch.identity.serial.first,
-                    imageSHA256: "", run: run, date: Date()
-                ) { sequence in try factory.allocation(sequence: sequence, date: started) }
+                _ = try lease.next()
             }
             let ended = Date()
             try JSONOutput.printLine(Allocation(
-                units: count, started: started.timeIntervalSince1970, ended: ended.timeIntervalSince1970,
+                units: count, lease: lease.size, started: started.timeIntervalSince1970,
+                ended: ended.timeIntervalSince1970,
                 perSecond: Double(count) / max(ended.timeIntervalSince(started), 1e-9)))
         }
 
         struct Allocation: Encodable {
             var units: Int
+            /// Units per lease (per durable transaction) at most.
+            var lease: Int
             var started: Double
             var ended: Double
             var perSecond: Double
 
             enum CodingKeys: String, CodingKey {
-                case units, started, ended
+                case units, lease, started, ended
                 case perSecond = "per_second"
             }
         }

@@ -30,3 +30,34 @@ struct LedgerOptions: ParsableArguments {
         return try PostgresLedger(url: spec)
     }
 }
+
+/// `--lease` for the commands that take units: how many units one durable ledger transaction leases.
+struct LeaseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Units leased per ledger transaction, never more than the run will take (1: one transaction per unit).",
+        valueName: "K"))
+    var lease = UnitLease.defaultSize
+
+    func validate() throws {
+        guard lease >= 1 else { throw ValidationError("--lease must be 1 or more") }
+    }
+
+    /// The run's lease on `ledger` for at most `planned` units, shared by its slots.
+    func make(ledger: any Ledger, batch: Provisioning.Batch, imageSHA256: String, station: String, planned: Int)
+        -> UnitLease
+    {
+        UnitLease(ledger: ledger, batch: batch, imageSHA256: imageSHA256, run: StationRun(station: station),
+                  size: lease, planned: planned)
+    }
+
+    /// Returns the units the run never handed out. A failure is only a warning: those units stay reserved and the
+    /// station's next run voids them, so nothing is reused, only a few serials are lost.
+    static func finish(_ lease: UnitLease) {
+        do {
+            try lease.returnUnused()
+        } catch {
+            FileHandle.standardError.write(Data(("warning: \(lease.holding) unused leased unit(s) not returned "
+                + "(\(error)); the station's next run voids them\n").utf8))
+        }
+    }
+}

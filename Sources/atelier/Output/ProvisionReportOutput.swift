@@ -11,7 +11,7 @@ enum ProvisionReportOutput {
             + "yield \(percent(report.total.yield))"]
         let rows = report.stations.map { row($0, name: $0.station ?? "") } + [row(report.total, name: "all")]
         lines.append(Table(headers: ["station", "units"] + stateColumns.map(\.rawValue)
-                               + ["yield", "median", "p95"], rows: rows).rendered)
+                               + ["void", "yield", "median", "p95"], rows: rows).rendered)
         let causes = report.total.failures.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
         if !causes.isEmpty {
             lines.append("")
@@ -27,11 +27,11 @@ enum ProvisionReportOutput {
 
     static func csv(_ report: LedgerReport) -> String {
         let header = ["batch", "station", "units"] + stateColumns.map(\.rawValue)
-            + ["yield", "median_s", "p95_s", "failures"]
+            + ["void", "yield", "median_s", "p95_s", "failures"]
         let rows = report.stations.map { ($0.station ?? "", $0) } + [("all", report.total)]
         let lines = [header] + rows.map { name, figures in
             [report.batch, name, "\(figures.units)"] + stateColumns.map { "\(figures.count($0))" }
-                + [figures.yield.map { String(format: "%.4f", $0) } ?? "",
+                + ["\(figures.void)", figures.yield.map { String(format: "%.4f", $0) } ?? "",
                    seconds(figures.medianSeconds), seconds(figures.p95Seconds),
                    figures.failures.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                        .joined(separator: ";")]
@@ -41,7 +41,7 @@ enum ProvisionReportOutput {
 
     private static func row(_ figures: LedgerReport.Figures, name: String) -> [String] {
         [name, "\(figures.units)"] + stateColumns.map { "\(figures.count($0))" }
-            + [percent(figures.yield), duration(figures.medianSeconds), duration(figures.p95Seconds)]
+            + ["\(figures.void)", percent(figures.yield), duration(figures.medianSeconds), duration(figures.p95Seconds)]
     }
 
     private static func percent(_ value: Double?) -> String {
