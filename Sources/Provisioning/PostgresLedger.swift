@@ -173,8 +173,9 @@ public final class PostgresLedger: Ledger {
         try run("""
             SELECT id, sequence FROM unit WHERE batch = $1 AND state = 'free'
             ORDER BY sequence LIMIT $2 FOR UPDATE SKIP LOCKED
-            """, [.init(string: batch), .init(int64: Int64(count))]).compactMap { row in
-            guard let id = row.column("id")?.int64, let sequence = row.column("sequence")?.int64 else { return nil }
+            """, [.init(string: batch), .init(int64: Int64(count))]).compactMap { plainRow in
+            let row = plainRow.makeRandomAccess()
+            guard let id = row.cell("id")?.int64, let sequence = row.cell("sequence")?.int64 else { return nil }
             return (id, UInt64(sequence))
         }
     }
@@ -191,8 +192,9 @@ public final class PostgresLedger: Ledger {
             SELECT COUNT(*) FILTER (WHERE state != 'failed') AS active, MAX(sequence) AS last
             FROM unit WHERE batch = $1
             """, [.init(string: batch)])
-        let active = rows.first?.column("active")?.int64 ?? 0
-        let next = rows.first?.column("last")?.int64.map { $0 + 1 } ?? Int64(firstSequence)
+        let counts = rows.first?.makeRandomAccess()
+        let active = counts?.cell("active")?.int64 ?? 0
+        let next = counts?.cell("last")?.int64.map { $0 + 1 } ?? Int64(firstSequence)
         let missing = min(Int64(limit) - active, max(Self.slotsPerTopUp, Int64(atLeast)))
         guard missing > 0 else { return }
         try run("""
