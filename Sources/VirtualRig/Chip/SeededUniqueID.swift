@@ -25,7 +25,17 @@ public struct SeededUniqueID: Sendable, Equatable {
             let words = VirtualChip.littleEndian(nordicDeviceID.0) + VirtualChip.littleEndian(nordicDeviceID.1)
             return Array((words + [UInt8](repeating: 0xFF, count: max(0, size - words.count))).prefix(size))
         }
-        return (0..<size).map { UInt8(truncatingIfNeeded: (seed &* UInt32($0 + 1) &+ 0x9E37_79B9) >> 13) }
+        return (0..<size).map { UInt8(truncatingIfNeeded: Self.mix(seed &+ UInt32($0) &* 0x9E37_79B9)) }
+    }
+
+    /// MurmurHash3's 32-bit finaliser: every bit of the input reaches every bit of the output. A plain multiply
+    /// and shift let seeds that differ only in high bits (state names that differ in their last character) give
+    /// two boards the same ID.
+    static func mix(_ value: UInt32) -> UInt32 {
+        var x = value
+        x = (x ^ (x >> 16)) &* 0x85EB_CA6B
+        x = (x ^ (x >> 13)) &* 0xC2B2_AE35
+        return x ^ (x >> 16)
     }
 
     /// The USB serial the STM32 system bootloader builds from its 96-bit UID: the sum of the first and third

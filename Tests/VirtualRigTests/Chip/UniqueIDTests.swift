@@ -29,6 +29,14 @@ import Testing
         #expect(try uniqueIDs(specs) == first)
     }
 
+    /// Rig files and tests name boards by serials that differ in their last character only (…L1, …L3).
+    @Test func placesThatDifferInTheLastCharacterGiveDifferentIDs() throws {
+        let catalog = try BoardCatalog.load(folders: [ChipTestSupport.boardsFolder])
+        let chip = try catalog.board("stm32f4-discovery").chip
+        let ids = (0..<32).map { SeededUniqueID(chip: chip.id, place: "ATPROV00000000000000L\($0)").bytes(for: chip) }
+        #expect(Set(ids).count == 32)
+    }
+
     @Test func theNRF52840sUniqueIDIsItsFICRDeviceID() throws {
         let ids = try uniqueIDs(["cmsis-dap:nrf52840dk"])
         #expect(ids.first?.count == 2)
