@@ -84,9 +84,10 @@ extension Atelier.Provision {
             let batch = try Provisioning.Batch.load(path: self.batch)
             let board = try global.catalog().board(batch.board)
             let image = try FirmwareImage.load(batch.image, base: batch.base)
-            let ledger = try self.ledger.open(batchPath: self.batch)
+            // Opened before any device, so an unreachable ledger is refused first; the run's lease then keeps it.
+            let leaseLedger = try self.ledger.open(batchPath: self.batch)
             // Everything that can be refused without a device is checked before one is opened.
-            _ = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: ledger,
+            _ = try Provisioner(batch: batch, memory: board.memory, image: image, ledger: leaseLedger,
                                 run: StationRun(station: stationName))
             let chosen = try boards()
             let output = ProvisionOutput(json: json)
@@ -100,9 +101,9 @@ extension Atelier.Provision {
                 }
             }
             let (spec, batchPath) = (self.ledger.ledger, self.batch)
-            // The lease is the run's, shared by its slots, on a ledger connection of its own (see UnitLease).
-            let lease = self.lease.make(ledger: try LedgerOptions.open(spec, batchPath: batchPath), batch: batch,
-                                        imageSHA256: image.sha256, station: stationName, planned: chosen.count)
+            // The lease is the run's, shared by its slots; each slot and the recovery connect on their own.
+            let lease = self.lease.make(ledger: leaseLedger, batch: batch, imageSHA256: image.sha256,
+                                        station: stationName, planned: chosen.count)
             defer { LeaseOptions.finish(lease) }
             var station = ProvisionStation(batch: batch, memory: board.memory, image: image, station: stationName,
                                            width: parallel ?? 1) {
